@@ -1,0 +1,92 @@
+"""The ``mldock`` command: a click group whose commands load on first use.
+
+Each built-in command lives in its own module and is imported only when it
+runs (or when ``--help`` lists it); plugins add commands through the
+``mldock_register_commands`` hook.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+import traceback
+
+import click
+
+from mldock_core import __version__
+from mldock_core.errors import MldockError
+
+BUILTIN_COMMANDS = {
+    "init": "mldock_core.cli.init:init",
+    "build": "mldock_core.cli.build:build",
+    "train": "mldock_core.cli.train:train",
+    "serve": "mldock_core.cli.serve:serve",
+    "predict": "mldock_core.cli.predict:predict",
+    "stop": "mldock_core.cli.stop:stop",
+    "plugins": "mldock_core.cli.listing:plugins",
+    "templates": "mldock_core.cli.listing:templates",
+}
+DEBUG_VARIABLE = "MLDOCK_DEBUG"
+
+
+class MldockGroup(click.Group):
+    """A group that imports built-in commands lazily and asks plugins for theirs once."""
+
+    plugin_commands_loaded = False
+
+    def _load_plugin_commands(self) -> None:
+        if self.plugin_commands_loaded:
+            return
+        self.plugin_commands_loaded = True
+        from mldock_core.plugins import get_plugin_host
+
+        get_plugin_host().call_each("mldock_register_commands", cli=self)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_plugin_commands()
+        return sorted(set(BUILTIN_COMMANDS) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in BUILTIN_COMMANDS:
+            module_name, attribute = BUILTIN_COMMANDS[name].split(":")
+            return getattr(importlib.import_module(module_name), attribute)
+        self._load_plugin_commands()
+        return self.commands.get(name)
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except MldockError as error:
+            if ctx.obj and ctx.obj.get("debug"):
+                traceback.print_exc()
+            click.echo(f"Error: {error}", err=True)
+            ctx.exit(error.exit_code)
+
+
+@click.group(cls=MldockGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="mldock")
+@click.option(
+    "--debug",
+    is_flag=True,
+    envvar=DEBUG_VARIABLE,
+    help="Show tracebacks, debug logs and every plugin hook call.",
+)
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Build a model's container locally, run it as a cloud would, push it anywhere.
+
+    Start with 'mldock init DIR --template sklearn', then build, train, serve
+    and predict from inside DIR.
+    """
+    ctx.obj = {"debug": debug}
+    if debug:
+        logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
+        from mldock_core.plugins import get_plugin_host
+
+        get_plugin_host().trace_hooks(lambda line: click.echo(f"hook: {line}", err=True, nl=False))
+
+
+def main() -> None:
+    """Run the CLI; the console script ``mldock`` calls this."""
+    cli(prog_name="mldock", args=sys.argv[1:], auto_envvar_prefix=None)

@@ -1,0 +1,37 @@
+"""``mldock stop``: stop and remove the project's containers, found by label."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from mldock_core.cli.options import info, project_dir_option
+
+
+@click.command()
+@project_dir_option
+@click.option("--all", "all_projects", is_flag=True, help="Stop every container mldock started, of any project.")
+def stop(project_dir: Path, all_projects: bool) -> None:
+    """Stop and remove the project's training and serving containers."""
+    from mldock_core import containers
+    from mldock_core.engine import connect
+    from mldock_core.project import LABEL_PROJECT, LABEL_PROJECT_DIR
+
+    if all_projects:
+        labels = {LABEL_PROJECT: ""}
+        scope = "mldock"
+    else:
+        root = project_dir.resolve()
+        if not (root / "mldock.yaml").is_file():
+            info(f"note: {root} has no mldock.yaml; looking for containers started from it anyway")
+        labels = {LABEL_PROJECT_DIR: str(root)}
+        scope = f"project {root}"
+
+    client = connect()
+    found = containers.find(client, labels)
+    for container in found:
+        containers.remove(container, info)
+        info(f"removed container {container.name}")
+    if not found:
+        info(f"no containers of {scope} are running")

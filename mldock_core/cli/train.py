@@ -1,0 +1,74 @@
+"""``mldock train``: run training in the project's image on this machine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from mldock_core.cli.options import (
+    info,
+    load_project,
+    project_dir_option,
+    resolve_tag,
+    stage_option,
+    tag_option,
+)
+
+
+def parse_assignments(values: tuple[str, ...], option: str, *, raw: bool) -> dict[str, str]:
+    from mldock_core.hyperparameters import parse_assignment
+
+    return dict(parse_assignment(value, option, raw=raw) for value in values)
+
+
+@click.command()
+@project_dir_option
+@tag_option
+@stage_option
+@click.option(
+    "--hyperparameter",
+    "-p",
+    "hyperparameters",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Set a hyperparameter for this run; VALUE is read as YAML (10, 0.1, true, [64, 32]).",
+)
+@click.option(
+    "--env",
+    "-e",
+    "environment",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Set an environment variable in the container for this run only (not in the image).",
+)
+def train(
+    project_dir: Path,
+    tag: str | None,
+    stage: str | None,
+    hyperparameters: tuple[str, ...],
+    environment: tuple[str, ...],
+) -> None:
+    """Train in the project's image with the /opt/ml layout of SageMaker.
+
+    data/<channel>, config/, model/ and output/ of the project are mounted
+    under /opt/ml. The model lands in model/; on failure the reason is in
+    output/failure and mldock exits with the container's exit status.
+    """
+    from mldock_core import training
+    from mldock_core.containers import emulation_notice
+    from mldock_core.engine import connect, require_image
+
+    project = load_project(project_dir, stage)
+    image = project.image(resolve_tag(project, tag, stage))
+    spec_hyperparameters = parse_assignments(hyperparameters, "-p", raw=False)
+    spec_environment = parse_assignments(environment, "-e", raw=True)
+    notice = emulation_notice(project.config.build.platform)
+    if notice:
+        info(notice)
+
+    client = connect()
+    require_image(client, image)
+    spec = training.prepare(project, image, spec_hyperparameters, spec_environment)
+    training.run(client, project, spec, write=click.echo, report=info)
+    info(f"training finished; the model is in {project.model_dir}")
