@@ -14,7 +14,7 @@ from pathlib import Path
 
 from mldock_core.testing import describe, run_mldock
 
-from .conftest import build
+from engine_helpers import build
 
 
 def image_name(project: Path) -> str:

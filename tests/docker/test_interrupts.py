@@ -10,7 +10,7 @@ import pytest
 
 from mldock_core.testing import describe, free_port, run_mldock, start_mldock
 
-from .conftest import build, project_containers, wait_for_running
+from engine_helpers import build, project_containers, wait_for_running
 
 SLEEPING_TRAIN = "import time\n\ndef train(ctx):\n    print('sleeping', flush=True)\n    time.sleep(600)\n"
 CRASHING_LOAD = "def load(ctx):\n    raise RuntimeError('weights missing')\n\ndef predict(model, data, ctx):\n    return data\n"

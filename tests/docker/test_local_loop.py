@@ -7,7 +7,7 @@ from pathlib import Path
 
 from mldock_core.testing import describe, free_port, run_mldock
 
-from .conftest import build, project_containers
+from engine_helpers import build, project_containers
 
 
 def test_python_template_round_trip(python_project: Path, mldock_docker):
