@@ -1,11 +1,11 @@
 """Time `mldock --help` against `python -c "import click"` in the same environment.
 
-Run with the interpreter of an environment where mldock-core (and, for the
-published figure, mldock-sklearn) is installed:
+    python3 bench/cli_startup.py [--runs 30]
 
-    .venv-test/bin/python bench/cli_startup.py [--runs 30]
-
-Prints the median wall time of each command and their ratio; the target is a
+Installs mldock-core and mldock-sklearn from this repository into a new
+virtual environment (a regular install: an editable one adds an import hook
+that costs about 15 ms on its own), then times both commands with that
+environment's interpreter. Prints the median wall time of each command and their ratio; the target is a
 ratio of at most 1.5, which holds when no command imports docker-py, rich or
 PyYAML just to show the help.
 """
@@ -13,12 +13,15 @@ PyYAML just to show the help.
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+import venv
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 TARGET_RATIO = 1.5
 
@@ -38,13 +41,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30, help="runs of each command (default 30)")
     runs = parser.parse_args().runs
 
-    script = Path(sys.executable).parent / "mldock"
-    mldock = str(script) if script.exists() else shutil.which("mldock")
-    if mldock is None:
-        sys.exit("no mldock command beside this interpreter or on PATH; install mldock-core first")
+    with tempfile.TemporaryDirectory() as folder:
+        environment = Path(folder) / "venv"
+        venv.create(environment, with_pip=True)
+        python = str(environment / "bin/python")
+        packages = [str(ROOT), str(ROOT / "plugins/mldock-sklearn")]
+        subprocess.run([python, "-m", "pip", "install", "--quiet", *packages], check=True)
 
-    baseline = median_seconds([sys.executable, "-c", "import click"], runs)
-    helped = median_seconds([mldock, "--help"], runs)
+        baseline = median_seconds([python, "-c", "import click"], runs)
+        helped = median_seconds([str(environment / "bin/mldock"), "--help"], runs)
     ratio = helped / baseline
     verdict = "within" if ratio <= TARGET_RATIO else "OVER"
     print(f"python -c 'import click': {baseline * 1000:.1f} ms (median of {runs})")

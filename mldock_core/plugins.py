@@ -8,9 +8,7 @@ recorded with its error and left out, so it never breaks an unrelated command.
 
 from __future__ import annotations
 
-import logging
 import os
-import traceback
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
@@ -22,7 +20,14 @@ from mldock_core.errors import PluginError
 if TYPE_CHECKING:
     from mldock_core.kinds import BuildStep, Registry, Runtime, Template
 
-logger = logging.getLogger(__name__)
+
+
+def _debug(message: str, *args: object, exc_info: bool = False) -> None:
+    # logging is imported here, not at the top: it costs about 8 ms of every
+    # `mldock --help`, and these messages are rare.
+    import logging
+
+    logging.getLogger(__name__).debug(message, *args, exc_info=exc_info)
 
 ENTRY_POINT_GROUP = "mldock"
 CORE_DISTRIBUTION = "mldock-core"
@@ -66,6 +71,8 @@ def _names_from(variable: str) -> set[str] | None:
 
 
 def _short_error(error: BaseException) -> str:
+    import traceback
+
     return "".join(traceback.format_exception_only(type(error), error)).strip()
 
 
@@ -116,37 +123,30 @@ class PluginHost:
         self._kinds.clear()
 
     def _load_from_entry_points(self) -> None:
-        from importlib.metadata import entry_points
+        from mldock_core.entry_points import entry_points
 
         allowed = _names_from(ALLOW_VARIABLE)
         disabled = _names_from(DISABLE_VARIABLE) or set()
-        for entry_point in entry_points(group=ENTRY_POINT_GROUP):
-            dist = entry_point.dist
-            dist_name = dist.metadata["Name"] if dist else "unknown"
-            version = dist.version if dist else "unknown"
-            names = {entry_point.name, dist_name}
+        for entry_point in entry_points(ENTRY_POINT_GROUP):
+            name, dist_name, version = entry_point.name, entry_point.distribution, entry_point.version
+            names = {name, dist_name}
             if names & disabled or (allowed is not None and not names & allowed):
-                logger.debug("plugin %s is disabled by the environment", entry_point.name)
+                _debug("plugin %s is disabled by the environment", name)
                 continue
-            if entry_point.name in self._plugins:
-                other = self._plugins[entry_point.name]
+            if name in self._plugins:
+                other = self._plugins[name]
                 self._record_failure(
-                    entry_point.name,
-                    entry_point.value,
-                    dist_name,
-                    version,
-                    f"the name {entry_point.name!r} is taken by {other.distribution}",
+                    name, entry_point.value, dist_name, version,
+                    f"the name {name!r} is taken by {other.distribution}",
                 )
                 continue
             try:
                 plugin = entry_point.load()
             except Exception as error:  # noqa: BLE001 - any import error must be contained
-                logger.debug("plugin %s failed to load", entry_point.name, exc_info=True)
-                self._record_failure(
-                    entry_point.name, entry_point.value, dist_name, version, _short_error(error)
-                )
+                _debug("plugin %s failed to load", name, exc_info=True)
+                self._record_failure(name, entry_point.value, dist_name, version, _short_error(error))
                 continue
-            self.register(plugin, name=entry_point.name, distribution=dist_name, version=version)
+            self.register(plugin, name=name, distribution=dist_name, version=version)
 
     def _record_failure(
         self, name: str, module: str, distribution: str, version: str, error: str
@@ -238,7 +238,7 @@ class PluginHost:
             try:
                 impl.function(**{arg: register for arg in impl.argnames})
             except Exception as error:  # noqa: BLE001 - a plugin's bug must not stop the others
-                logger.debug("plugin %s failed in %s", info.name, hook.name, exc_info=True)
+                _debug("plugin %s failed in %s", info.name, hook.name, exc_info=True)
                 info.error = f"{hook.name} failed: {_short_error(error)}"
         if clashes:
             raise PluginError(clashes[0])
@@ -252,7 +252,7 @@ class PluginHost:
             try:
                 impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
             except Exception as error:  # noqa: BLE001 - a plugin's bug must not stop the others
-                logger.debug("plugin %s failed in %s", impl.plugin_name, hook_name, exc_info=True)
+                _debug("plugin %s failed in %s", impl.plugin_name, hook_name, exc_info=True)
                 info = self._plugins[impl.plugin_name]
                 info.error = f"{hook_name} failed: {_short_error(error)}"
 

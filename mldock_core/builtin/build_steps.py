@@ -6,9 +6,7 @@ code, metadata, so a change in src/ rebuilds only the last two layers.
 
 from __future__ import annotations
 
-import json
-import shlex
-from pathlib import Path
+import os
 from typing import TYPE_CHECKING
 
 from mldock_core import __version__, hookimpl
@@ -18,7 +16,7 @@ if TYPE_CHECKING:
     from mldock_core.build.context import BuildContext
     from mldock_core.project import Project
 
-RUNTIME_SOURCE = Path(__file__).resolve().parent.parent / "runtime"
+RUNTIME_SOURCE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "runtime")
 LIB_DIR = "/opt/mldock/lib"
 DEPS_DIR = "/opt/mldock/deps"
 CODE_DIR = "/opt/program"
@@ -26,6 +24,9 @@ ML_ROOT = "/opt/ml"
 
 
 def _json(value: object) -> str:
+    # Imported here: the built-in plugins load on every command, `--help` included.
+    import json
+
     return json.dumps(value)
 
 
@@ -85,6 +86,8 @@ class Requirements(BuildStep):
         # pip resolves local paths against its working folder, which mirrors the
         # project root here just as it does on the user's machine.
         lines.append(f"WORKDIR {DEPS_DIR}")
+        import shlex
+
         lines.append(f"RUN python3 -m pip install -r {shlex.quote(plan.path)}")
         return lines
 
@@ -95,7 +98,9 @@ class RuntimeLayer(BuildStep):
     description = "mldock's in-container runtime: the train and serve entrypoints"
 
     def instructions(self, project: Project, context: BuildContext) -> list[str]:
-        context.add_directory(RUNTIME_SOURCE, "mldock/mldock_runtime")
+        from pathlib import Path
+
+        context.add_directory(Path(RUNTIME_SOURCE), "mldock/mldock_runtime")
         # Platforms that start the image with a command of their own still find
         # `train` and `serve` on PATH, as SageMaker's contract expects.
         for command in ("train", "serve"):

@@ -8,9 +8,7 @@ runs (or when ``--help`` lists it); plugins add commands through the
 from __future__ import annotations
 
 import importlib
-import logging
 import sys
-import traceback
 
 import click
 
@@ -26,6 +24,18 @@ BUILTIN_COMMANDS = {
     "stop": "mldock_core.cli.stop:stop",
     "plugins": "mldock_core.cli.listing:plugins",
     "templates": "mldock_core.cli.listing:templates",
+}
+# The help listing shows these instead of importing every command module to
+# read its docstring; a test keeps them equal to each command's short help.
+COMMAND_SUMMARIES = {
+    "init": "Write a new project from a template.",
+    "build": "Build the project's image with the local Docker engine.",
+    "train": "Train in the project's image with SageMaker's /opt/ml layout.",
+    "serve": "Serve model/ as SageMaker would and wait until it answers.",
+    "predict": "Send a request to the running server and print the answer.",
+    "stop": "Stop and remove the project's containers.",
+    "plugins": "List plugins, what each contributes, and load errors.",
+    "templates": "List the templates 'mldock init --template' accepts.",
 }
 DEBUG_VARIABLE = "MLDOCK_DEBUG"
 
@@ -54,11 +64,26 @@ class MldockGroup(click.Group):
         self._load_plugin_commands()
         return self.commands.get(name)
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in BUILTIN_COMMANDS:
+                rows.append((name, COMMAND_SUMMARIES[name]))
+                continue
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=formatter.width - 6 - len(name))))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except MldockError as error:
             if ctx.obj and ctx.obj.get("debug"):
+                import traceback
+
                 traceback.print_exc()
             click.echo(f"Error: {error}", err=True)
             ctx.exit(error.exit_code)
@@ -81,6 +106,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """
     ctx.obj = {"debug": debug}
     if debug:
+        import logging
+
         logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
         from mldock_core.plugins import get_plugin_host
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import contextlib
 import sys
-from pathlib import Path
 from typing import Iterator
 
 import click
@@ -17,6 +18,9 @@ from mldock_core.cli.options import (
     stage_option,
     tag_option,
 )
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def _size(count: int) -> str:
@@ -62,7 +66,7 @@ def _progress(verbose: bool) -> Iterator[tuple]:
         yield on_step, on_output
 
 
-@click.command()
+@click.command(short_help="Build the project's image with the local Docker engine.")
 @project_dir_option
 @tag_option
 @stage_option

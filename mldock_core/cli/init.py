@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from mldock_core.cli.options import info
+from mldock_core.cli.options import as_path, info
 from mldock_core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def _choose_template(names: list[str]) -> str:
@@ -32,8 +35,8 @@ def _project_name(directory: Path, name: str | None) -> str:
     return derived
 
 
-@click.command()
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.command(short_help="Write a new project from a template.")
+@click.argument("directory", type=click.Path(file_okay=False), default=".", callback=as_path)
 @click.option("--template", "-t", "template_name", help="The template to start from (see 'mldock templates').")
 @click.option("--name", "-n", help="Image name [default: made from the folder name].")
 @click.option("--force", is_flag=True, help="Overwrite files the template writes; other files are kept.")
@@ -53,6 +56,5 @@ def init(directory: Path, template_name: str | None, name: str | None, force: bo
 
     written = write_project(template, directory, project_name, force=force)
     info(f"wrote {len(written)} files into {directory} from template {template.name!r}")
-    shown = directory if directory != Path(".") else None
-    next_steps = f"cd {shown} && " if shown else ""
+    next_steps = "" if directory.resolve() == directory.cwd() else f"cd {directory} && "
     info(f"next: {next_steps}mldock build && mldock train && mldock serve --detach")

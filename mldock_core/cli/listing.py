@@ -7,7 +7,7 @@ import click
 KIND_TITLES = {"template": "templates", "build step": "build steps", "runtime": "runtimes", "registry": "registries"}
 
 
-@click.command()
+@click.command(short_help="List plugins, what each contributes, and load errors.")
 def plugins() -> None:
     """List plugins: distribution, version, what each contributes, and load errors."""
     from mldock_core.plugins import get_plugin_host
@@ -22,7 +22,7 @@ def plugins() -> None:
             click.echo(f"    error: {info.error}")
 
 
-@click.command()
+@click.command(short_help="List the templates 'mldock init --template' accepts.")
 def templates() -> None:
     """List the templates 'mldock init --template' accepts."""
     from mldock_core.plugins import get_plugin_host

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Callable, TypeVar
 
 import click
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from mldock_core.project import Project
 
 F = TypeVar("F", bound=Callable)
+
+
+def as_path(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
+    """Turn a path option into a Path; pathlib is imported only when a command runs."""
+    from pathlib import Path
+
+    return None if value is None else Path(value)
 
 
 def project_dir_option(function: F) -> F:
@@ -19,8 +27,9 @@ def project_dir_option(function: F) -> F:
         "--dir",
         "-d",
         "project_dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=Path("."),
+        type=click.Path(file_okay=False),
+        default=".",
+        callback=as_path,
         show_default="the current folder",
         help="The project folder (the one holding mldock.yaml).",
     )(function)

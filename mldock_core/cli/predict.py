@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from mldock_core.cli.options import load_project, project_dir_option
 from mldock_core.errors import ConfigError, RunError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 CONTENT_TYPES = {
     ".json": "application/json",
@@ -27,7 +31,7 @@ def content_type_for(payload: str | None, given: str | None) -> str:
         return given
     if payload is None or payload == "-":
         return "application/json"
-    suffix = Path(payload).suffix.lower()
+    suffix = os.path.splitext(payload)[1].lower()
     if suffix not in CONTENT_TYPES:
         raise ConfigError(
             f"cannot tell the content type of {payload!r} from its extension; pass "
@@ -42,14 +46,15 @@ def read_payload(payload: str | None) -> bytes:
             raise ConfigError("no payload given; pass a file, or '-' and send the request body on stdin")
         return sys.stdin.buffer.read()
     try:
-        return Path(payload).read_bytes()
+        with open(payload, "rb") as file:
+            return file.read()
     except FileNotFoundError:
         raise ConfigError(f"payload file {payload!r} not found") from None
     except IsADirectoryError:
         raise ConfigError(f"payload {payload!r} is a folder; pass a file") from None
 
 
-@click.command()
+@click.command(short_help="Send a request to the running server and print the answer.")
 @project_dir_option
 @click.argument("payload", required=False)
 @click.option("--content-type", "-c", help="Content-Type of the request [default: from the file extension].")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
 
 import click
 
@@ -17,7 +21,7 @@ from mldock_core.cli.options import (
 from mldock_core.cli.train import parse_assignments
 
 
-@click.command()
+@click.command(short_help="Serve model/ as SageMaker would and wait until it answers.")
 @project_dir_option
 @tag_option
 @stage_option

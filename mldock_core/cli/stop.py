@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
 
 import click
 
 from mldock_core.cli.options import info, project_dir_option
 
 
-@click.command()
+@click.command(short_help="Stop and remove the project's containers.")
 @project_dir_option
 @click.option("--all", "all_projects", is_flag=True, help="Stop every container mldock started, of any project.")
 def stop(project_dir: Path, all_projects: bool) -> None:

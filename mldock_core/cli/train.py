@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
 
 import click
 
@@ -22,7 +26,7 @@ def parse_assignments(values: tuple[str, ...], option: str, *, raw: bool) -> dic
     return dict(parse_assignment(value, option, raw=raw) for value in values)
 
 
-@click.command()
+@click.command(short_help="Train in the project's image with SageMaker's /opt/ml layout.")
 @project_dir_option
 @tag_option
 @stage_option

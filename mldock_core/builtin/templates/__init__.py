@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from importlib.resources import files
-
 from mldock_core import hookimpl
 from mldock_core.kinds import Template
 
@@ -13,6 +11,8 @@ class PythonTemplate(Template):
     description = "Plain Python, no ML framework: a least-squares line fitted to a CSV file"
 
     def root(self):
+        from importlib.resources import files
+
         return files(__name__) / "python"
 
 

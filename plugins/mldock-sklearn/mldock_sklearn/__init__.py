@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from importlib.resources import files
-
 from mldock_core import hookimpl
 from mldock_core.kinds import Template
 
@@ -15,6 +13,8 @@ class SklearnTemplate(Template):
     description = "scikit-learn classifier trained on the iris data set"
 
     def root(self):
+        from importlib.resources import files
+
         return files(__name__) / "template"
 
 
