@@ -144,11 +144,12 @@ class Metadata(BuildStep):
             "MLDOCK_SERVE_WORKERS": str(config.serve.workers),
             "MLDOCK_MAX_REQUEST_SIZE": str(config.serve.max_request_size),
         }
+        # mldock's own labels come last so that build.labels cannot replace them.
         labels = {
+            **config.build.labels,
             "io.mldock.project": config.name,
             "io.mldock.template": config.template or "",
             "io.mldock.version": __version__,
-            **config.build.labels,
         }
         return [
             "ENV " + " ".join(f"{key}={_json(value)}" for key, value in environment.items()),
