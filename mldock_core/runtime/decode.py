@@ -1,0 +1,157 @@
+"""Decode a request body into the ``data`` argument of predict() by its media type."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from typing import Any
+
+from .errors import HttpError
+from .mediatypes import MediaType, parse_media_type
+
+ACCEPTED_CONTENT_TYPES = (
+    "application/json",
+    "application/*+json",
+    "text/csv",
+    "text/plain",
+    "application/octet-stream",
+    "application/x-npy",
+    "image/*",
+)
+DEFAULT_CHARSET = "utf-8"
+
+_INTEGER = re.compile(r"[+-]?[0-9]+\Z")
+_FLOAT = re.compile(
+    r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z"
+    r"|[+-]?(?:nan|inf|infinity)\Z",
+    re.IGNORECASE,
+)
+
+
+def parse_content_type(value: str | None) -> MediaType:
+    """Parse the Content-Type header, raising HttpError 415 if missing or invalid."""
+    if value is None or not value.strip():
+        raise _unsupported("The request has no Content-Type header")
+    try:
+        return parse_media_type(value)
+    except ValueError as exc:
+        raise _unsupported(f"The Content-Type header is invalid: {exc}") from None
+
+
+def decode_body(body: bytes, media_type: MediaType) -> Any:
+    """Return what predict() receives for ``body``.
+
+    JSON (also ``+json`` types) becomes the parsed value, text/csv a list of rows
+    with numeric cells as int or float, text/plain a str. Binary types
+    (octet-stream, x-npy, image/*) stay bytes, unchanged. Raises HttpError 415 for
+    an unsupported media type or unknown charset, and 400 for a body that does not
+    decode, naming the position and the charset.
+    """
+    essence = media_type.essence
+    if essence == "application/json" or (
+        media_type.maintype == "application" and essence.endswith("+json")
+    ):
+        return _decode_json(body, _charset(media_type))
+    if essence == "text/csv":
+        header = media_type.params.get("header", "").lower() == "present"
+        return _decode_csv(body, _charset(media_type), header)
+    if essence == "text/plain":
+        return _decode_text(body, _charset(media_type))
+    if essence in ("application/octet-stream", "application/x-npy"):
+        return body
+    if media_type.maintype == "image":
+        return body
+    raise _unsupported(f"Content-Type {essence!r} is not supported")
+
+
+def _unsupported(problem: str) -> HttpError:
+    accepted = ", ".join(ACCEPTED_CONTENT_TYPES)
+    return HttpError(
+        415,
+        f"{problem}; send the body with one of these types: {accepted}.",
+        accepted=list(ACCEPTED_CONTENT_TYPES),
+    )
+
+
+def _charset(media_type: MediaType) -> str:
+    charset = media_type.charset or DEFAULT_CHARSET
+    try:
+        # Decoding one byte rejects unknown names and codecs that are not text
+        # encodings, such as "base64". Empty input skips the codec lookup.
+        b"a".decode(charset, errors="ignore")
+    except LookupError:
+        raise HttpError(
+            415,
+            f"The charset {charset!r} in Content-Type is unknown; send the body "
+            f"in {DEFAULT_CHARSET} and name it in Content-Type, or leave the "
+            f"charset out.",
+        ) from None
+    return charset
+
+
+def _decode_text(body: bytes, charset: str) -> str:
+    try:
+        return body.decode(charset)
+    except UnicodeDecodeError as exc:
+        byte = (
+            f"the byte 0x{body[exc.start]:02x}" if exc.start < len(body) else "a byte"
+        )
+        raise HttpError(
+            400,
+            f"Request body is not valid {charset} text: {byte} at byte offset "
+            f"{exc.start} cannot be decoded ({exc.reason}). Send {charset} text, or "
+            f"name the body's charset in Content-Type.",
+        ) from None
+
+
+def _decode_json(body: bytes, charset: str) -> Any:
+    # RFC 8259 (section 8.1) lets a parser ignore a byte order mark, but
+    # json.loads rejects one.
+    text = _decode_text(body, charset).removeprefix("\ufeff")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise HttpError(
+            400,
+            f"Request body is not valid JSON: {exc.msg} at line {exc.lineno}, "
+            f"column {exc.colno} (character {exc.pos} after decoding as {charset}).",
+        ) from None
+    except RecursionError:
+        raise HttpError(
+            400, f"Request body is JSON nested too deeply to decode ({charset})."
+        ) from None
+
+
+def _decode_csv(body: bytes, charset: str, header: bool) -> list[list[Any]]:
+    text = _decode_text(body, charset)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows = []
+    try:
+        for record in reader:
+            # A blank line is not a record.
+            if record:
+                rows.append([_parse_cell(cell) for cell in record])
+    except csv.Error as exc:
+        raise HttpError(
+            400,
+            f"Request body is not valid CSV: {exc} at line {reader.line_num} "
+            f"(decoded as {charset}).",
+        ) from None
+    return rows[1:] if header else rows
+
+
+def _parse_cell(cell: str) -> Any:
+    """Return the cell as int or float when it is a number, else unchanged."""
+    text = cell.strip()
+    try:
+        if _INTEGER.match(text):
+            return int(text)
+        if _FLOAT.match(text):
+            return float(text)
+    except ValueError:
+        # int() rejects digit strings longer than sys.get_int_max_str_digits(),
+        # so such a cell stays text.
+        pass
+    return cell

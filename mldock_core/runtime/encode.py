@@ -1,0 +1,94 @@
+"""Encode the value predict() returns as a response body and its Content-Type."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from .errors import HttpError
+from .mediatypes import parse_accept, preference
+
+JSON_TYPE = "application/json"
+CSV_TYPE = "text/csv; charset=utf-8"
+BINARY_TYPE = "application/octet-stream"
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def encode_result(result: Any, accept: str) -> tuple[str, bytes]:
+    """Return the Content-Type and body for ``result``.
+
+    bytes become application/octet-stream. A list of rows or of scalars becomes
+    CSV when the Accept header prefers text/csv over application/json. Anything
+    else becomes JSON, with objects that have ``.tolist()`` (numpy arrays and
+    scalars) converted. Raises HttpError 500 for a value JSON cannot encode.
+    """
+    if isinstance(result, (bytes, bytearray, memoryview)):
+        return BINARY_TYPE, bytes(result)
+
+    if _prefers_csv(accept):
+        rows = _csv_rows(result)
+        if rows is not None:
+            return CSV_TYPE, _encode_csv(rows)
+    return JSON_TYPE, _encode_json(result)
+
+
+def _prefers_csv(accept: str) -> bool:
+    ranges = parse_accept(accept)
+    csv_key = preference(ranges, "text/csv")
+    return csv_key[0] > 0 and csv_key > preference(ranges, JSON_TYPE)
+
+
+def _csv_rows(result: Any) -> list[list[Any]] | None:
+    """Return the rows of a list of rows or of scalars, or None for other values."""
+    result = _plain(result)
+    if not isinstance(result, (list, tuple)):
+        return None
+
+    rows = []
+    for item in result:
+        item = _plain(item)
+        row = list(item) if isinstance(item, (list, tuple)) else [item]
+        row = [_plain(cell) for cell in row]
+        if not all(isinstance(cell, _SCALARS) for cell in row):
+            return None
+        rows.append(row)
+    return rows
+
+
+def _encode_csv(rows: list[list[Any]]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _encode_json(result: Any) -> bytes:
+    try:
+        text = json.dumps(result, default=_to_json, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise HttpError(
+            500,
+            f"predict() returned a value that cannot be encoded as JSON: {exc}. "
+            f"Return bytes, str, numbers, bool, None, lists and dicts of them, "
+            f"or an object with .tolist().",
+        ) from None
+    except RecursionError:
+        raise HttpError(
+            500,
+            "predict() returned a value nested too deeply to encode as JSON, or "
+            "one that contains itself.",
+        ) from None
+    return text.encode("utf-8")
+
+
+def _to_json(value: Any) -> Any:
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    kind = type(value)
+    raise TypeError(f"an object of type {kind.__module__}.{kind.__qualname__}")
+
+
+def _plain(value: Any) -> Any:
+    return value.tolist() if hasattr(value, "tolist") else value
