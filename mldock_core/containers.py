@@ -41,7 +41,7 @@ class Interrupted(MldockError):
 
 @dataclass
 class ContainerSpec:
-    """What ``docker run`` gets for a local training or serving run."""
+    """Arguments of ``docker run`` for a local training or serving run."""
 
     image: str
     command: list[str]
@@ -65,8 +65,8 @@ def emulation_notice(platform: str | None) -> str | None:
     if not platform:
         return None
     native = MACHINE_ARCHITECTURES.get(host_platform.machine().lower())
-    wanted = platform.split("/")[1] if "/" in platform else platform
-    if native is None or wanted == native:
+    requested = platform.split("/")[1] if "/" in platform else platform
+    if native is None or requested == native:
         return None
     return (
         f"platform {platform} differs from this machine's linux/{native}: the engine "

@@ -209,7 +209,7 @@ class PluginHost:
         owners: dict[str, str] = {}
         clashes: list[str] = []
         hook = getattr(self.pm.hook, KIND_HOOKS[kind])
-        # Calling each implementation on its own tells which plugin registered
+        # Calling each implementation on its own shows which plugin registered
         # what, and lets one failing plugin be left out without losing the rest.
         for impl in hook.get_hookimpls():
             info = self._plugins[impl.plugin_name]

@@ -75,21 +75,21 @@ def _answers(url: str) -> bool:
 
 
 def wait_until_ready(container: Container, url: str, timeout: float) -> None:
-    """Return once GET ``url`` answers 200; raise with the logs when the container dies."""
+    """Return once GET ``url`` returns 200; raise with the logs when the container dies."""
     deadline = time.monotonic() + timeout
     while True:
         container.reload()
         if container.status in ("exited", "dead"):
             code = container.attrs["State"].get("ExitCode")
             raise RunError(
-                f"the serving container exited with code {code} before it answered "
+                f"the serving container exited with code {code} before it responded on "
                 f"{url}; its last log lines:\n{containers.tail_logs(container)}"
             )
         if _answers(url):
             return
         if time.monotonic() > deadline:
             raise RunError(
-                f"the serving container did not answer {url} within {timeout:g} s "
+                f"the serving container did not respond on {url} within {timeout:g} s "
                 f"(serve.startup_timeout in mldock.yaml); its last log lines:\n"
                 f"{containers.tail_logs(container)}"
             )
@@ -158,7 +158,7 @@ class Response:
 
 
 def send(url: str, payload: bytes, content_type: str, accept: str | None, timeout: float) -> Response:
-    """POST ``payload`` to ``url`` and return the answer, error statuses included."""
+    """POST ``payload`` to ``url`` and return the response, error statuses included."""
     headers = {"Content-Type": content_type}
     if accept:
         headers["Accept"] = accept

@@ -79,7 +79,7 @@ def describe(result: subprocess.CompletedProcess) -> str:
 
 @pytest.fixture(scope="session")
 def mldock_docker() -> docker.DockerClient:
-    """A docker-py client of the local engine; the test fails when none answers."""
+    """A docker-py client of the local engine; the test fails when none responds."""
     from mldock_core.engine import connect
 
     return connect()

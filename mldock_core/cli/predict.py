@@ -54,12 +54,12 @@ def read_payload(payload: str | None) -> bytes:
         raise ConfigError(f"payload {payload!r} is a folder; pass a file") from None
 
 
-@click.command(short_help="Send a request to the running server and print the answer.")
+@click.command(short_help="Send a request to the running server and print the response.")
 @project_dir_option
 @click.argument("payload", required=False)
 @click.option("--content-type", "-c", help="Content-Type of the request [default: from the file extension].")
-@click.option("--accept", "-a", help="Accept header, e.g. text/csv for a CSV answer.")
-@click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds to wait for the answer.")
+@click.option("--accept", "-a", help="Accept header, e.g. text/csv for a CSV response.")
+@click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds to wait for the response.")
 def predict(
     project_dir: Path,
     payload: str | None,
@@ -67,7 +67,7 @@ def predict(
     accept: str | None,
     timeout: float,
 ) -> None:
-    """Send PAYLOAD (a file, or '-' for stdin) to POST /invocations and print the answer."""
+    """Send PAYLOAD (a file, or '-' for stdin) to POST /invocations and print the response."""
     from mldock_core import serving
     from mldock_core.engine import connect
     from mldock_core.plugins import get_plugin_host
@@ -81,7 +81,7 @@ def predict(
     response = serving.send(endpoint.url + contract.predict_route, body, media_type, accept, timeout)
     if response.status >= 400:
         text = response.body.decode("utf-8", errors="replace").strip()
-        raise RunError(f"the server answered HTTP {response.status}: {text}")
+        raise RunError(f"the server returned HTTP {response.status}: {text}")
     sys.stdout.buffer.write(response.body)
     if not response.body.endswith(b"\n"):
         sys.stdout.buffer.write(b"\n")

@@ -1,4 +1,4 @@
-"""``mldock serve``: start the serving container and wait until it answers."""
+"""``mldock serve``: start the serving container and wait until it responds."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from mldock_core.cli.options import (
 from mldock_core.cli.train import parse_assignments
 
 
-@click.command(short_help="Serve model/ as SageMaker would and wait until it answers.")
+@click.command(short_help="Serve model/ as SageMaker would and wait until it responds.")
 @project_dir_option
 @tag_option
 @stage_option
@@ -59,7 +59,7 @@ def serve(
 ) -> None:
     """Serve the model from model/ as SageMaker would: GET /ping, POST /invocations.
 
-    Waits until GET /ping answers, then prints the URL. In the foreground the
+    Waits until GET /ping returns 200, then prints the URL. In the foreground the
     container's logs follow until Ctrl-C, which stops and removes it.
     """
     from mldock_core import serving

@@ -1,4 +1,4 @@
-"""Serving: load the fitted line once, then answer predictions for x values."""
+"""Serving: load the fitted line once, then predict y for x values."""
 
 import json
 
