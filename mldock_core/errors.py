@@ -42,3 +42,7 @@ class BuildError(MldockError):
 
 class RunError(MldockError):
     """A training or serving container failed, or could not be started or reached."""
+
+
+class RegistryError(MldockError):
+    """A push or pull failed: unknown registry, missing repository, refused credentials."""

@@ -7,7 +7,7 @@ shown by the listing commands.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -122,22 +122,89 @@ class Runtime:
         raise NotImplementedError
 
 
+@dataclass(frozen=True)
+class Credentials:
+    """A user name and a short-lived password or token for one registry host.
+
+    The password is kept out of ``repr()`` so that it never reaches a log line.
+    """
+
+    username: str
+    password: str = field(repr=False)
+
+    def auth_config(self) -> dict[str, str]:
+        """Return the form docker-py's push and pull take: sent per call, never stored."""
+        return {"username": self.username, "password": self.password}
+
+
+@dataclass(frozen=True)
+class RegistryTarget:
+    """Where one image goes: ``host/repository:tag`` and the registry entry behind it."""
+
+    registry: str
+    kind: str
+    host: str
+    repository: str
+    tag: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def repository_uri(self) -> str:
+        return f"{self.host}/{self.repository}"
+
+    @property
+    def reference(self) -> str:
+        return f"{self.repository_uri}:{self.tag}"
+
+
 class Registry:
-    """A kind of container registry ``mldock push`` can send images to.
+    """A kind of container registry that ``mldock push`` and ``pull`` talk to.
 
     A minimal registry plugin::
 
         class Internal(Registry):
             name = "internal"
             description = "The company registry"
+            default_host = "registry.example.internal"
 
             def recognizes(self, host):
-                return host == "registry.example.internal"
+                return host == self.default_host
+
+            def credentials(self, target):
+                return Credentials("robot", read_token_from_vault())
+
+    ``credentials`` is called before every push or pull and again once after
+    an "unauthorized" answer, so it should fetch a fresh token each time and
+    never cache one on disk.
     """
 
     name: ClassVar[str]
     description: ClassVar[str] = ""
+    default_host: ClassVar[str | None] = None
+    """Host used when a registry entry of this kind names none."""
+    options: ClassVar[dict[str, str]] = {}
+    """Kind-specific keys a registry entry may have, with a description of each."""
 
     def recognizes(self, host: str) -> bool:
-        """Return whether images for ``host`` are this registry's to handle."""
+        """Return whether images for ``host`` are this registry kind's to handle."""
+        return False
+
+    def host_for(self, options: dict[str, Any]) -> str | None:
+        """Return the registry host for an entry that names none (default: ``default_host``)."""
+        return self.default_host
+
+    def check_target(self, target: RegistryTarget) -> None:
+        """Raise ``ConfigError`` when ``target`` cannot exist in this kind of registry."""
+
+    def credentials(self, target: RegistryTarget) -> Credentials | None:
+        """Return fresh credentials for ``target``, or None to push without logging in."""
+        return None
+
+    def ensure_repository(self, target: RegistryTarget, create: bool) -> bool:
+        """Make sure the repository exists; return True when it was created.
+
+        Raise ``RegistryError`` naming the repository and the registry when it
+        does not exist and ``create`` is false. The default assumes the
+        registry creates repositories on first push, as Docker's does.
+        """
         return False

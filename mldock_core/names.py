@@ -141,7 +141,7 @@ def suggest_image_name(bad: str) -> str | None:
     Uppercase letters become lowercase, accented letters lose their accents,
     a tag or digest is dropped, and other invalid characters become '-'.
     """
-    host, path = _split_host(bad)
+    host, path = split_host(bad)
     path = path.partition("@")[0].partition(":")[0]
     components = [_clean_component(part) for part in path.split("/")]
     components = [part for part in components if part]
@@ -166,7 +166,7 @@ def _image_name_problem(name: str) -> str | None:
     if len(name) > NAME_MAX_LENGTH:
         return f"it has {len(name)} characters, at most {NAME_MAX_LENGTH} are allowed"
 
-    host, path = _split_host(name)
+    host, path = split_host(name)
     if host is not None and not _HOST.fullmatch(host):
         return (
             f"the registry host '{host}' may contain only letters, digits, '-' "
@@ -183,7 +183,7 @@ def _image_name_problem(name: str) -> str | None:
     return _NAME_RULE
 
 
-def _split_host(name: str) -> tuple[str | None, str]:
+def split_host(name: str) -> tuple[str | None, str]:
     """Split off the registry host the way Docker recognises one.
 
     The first component is a host when more components follow and it

@@ -144,3 +144,113 @@ def _remove_containers(folders: list[Path]) -> None:
         label = f"{LABEL_PROJECT_DIR}={folder.resolve()}"
         for container in client.containers.list(all=True, filters={"label": label}):
             container.remove(force=True)
+
+
+class LocalRegistry:
+    """A Docker registry (the ``docker-registry`` binary) on 127.0.0.1, for push and pull tests.
+
+    With ``users`` it requires HTTP basic auth checked against an htpasswd
+    file. The Docker engine talks plain HTTP to registries on 127.0.0.0/8.
+    """
+
+    def __init__(self, folder: Path, users: dict[str, str] | None = None) -> None:
+        self.folder = folder
+        self.users = dict(users or {})
+        self.port = free_port()
+        self.host = f"127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> LocalRegistry:
+        import shutil
+        import time
+        import urllib.error
+        import urllib.request
+
+        binary = shutil.which("docker-registry") or shutil.which("registry")
+        if binary is None:
+            pytest.fail("the docker-registry binary is missing; install Debian's docker-registry package")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        config = [
+            "version: 0.1",
+            "log: {level: warn}",
+            f"storage: {{filesystem: {{rootdirectory: {self.folder / 'data'}}}}}",
+            f"http: {{addr: {self.host}}}",
+        ]
+        if self.users:
+            htpasswd = self.folder / "htpasswd"
+            htpasswd.write_text("".join(f"{user}:{_bcrypt(password)}\n" for user, password in self.users.items()))
+            config.append(f"auth: {{htpasswd: {{realm: mldock-test, path: {htpasswd}}}}}")
+        (self.folder / "config.yml").write_text("\n".join(config) + "\n")
+        self.process = subprocess.Popen(
+            [binary, "serve", str(self.folder / "config.yml")],
+            stdout=subprocess.DEVNULL,
+            stderr=(self.folder / "registry.log").open("wb"),
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://{self.host}/v2/", timeout=1)
+                return self
+            except urllib.error.HTTPError:
+                return self  # 401 means it is up and asks for credentials
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        pytest.fail(f"the local registry did not start on {self.host}; see {self.folder / 'registry.log'}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+    def manifest_digest(self, repository: str, tag: str) -> str | None:
+        """Return the digest the registry serves for ``repository:tag``, or None when absent."""
+        import base64
+        import urllib.error
+        import urllib.request
+
+        request = urllib.request.Request(
+            f"http://{self.host}/v2/{repository}/manifests/{tag}",
+            method="HEAD",
+            headers={"Accept": ", ".join(MANIFEST_TYPES)},
+        )
+        if self.users:
+            user, password = next(iter(self.users.items()))
+            token = base64.b64encode(f"{user}:{password}".encode()).decode()
+            request.add_header("Authorization", f"Basic {token}")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.headers["Docker-Content-Digest"]
+        except urllib.error.HTTPError as error:
+            if error.code == 404:
+                return None
+            raise
+
+
+MANIFEST_TYPES = (
+    "application/vnd.docker.distribution.manifest.v2+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.oci.image.index.v1+json",
+)
+
+
+def _bcrypt(password: str) -> str:
+    import bcrypt
+
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=5)).decode()
+
+
+@pytest.fixture
+def mldock_registry(tmp_path: Path) -> Iterator[Callable[..., LocalRegistry]]:
+    """Start local registries: ``mldock_registry(users={"ci": "secret"})`` returns a started one."""
+    started: list[LocalRegistry] = []
+
+    def start(users: dict[str, str] | None = None) -> LocalRegistry:
+        registry = LocalRegistry(tmp_path / f"registry-{len(started)}", users).start()
+        started.append(registry)
+        return registry
+
+    yield start
+    for registry in started:
+        registry.stop()

@@ -24,6 +24,9 @@ BUILTIN_COMMANDS = {
     "stop": "mldock_core.cli.stop:stop",
     "plugins": "mldock_core.cli.listing:plugins",
     "templates": "mldock_core.cli.listing:templates",
+    "push": "mldock_core.cli.transfer:push",
+    "pull": "mldock_core.cli.transfer:pull",
+    "registries": "mldock_core.cli.transfer:registries",
 }
 # The help listing shows these instead of importing every command module to
 # read its docstring; a test keeps them equal to each command's short help.
@@ -36,6 +39,9 @@ COMMAND_SUMMARIES = {
     "stop": "Stop and remove the project's containers.",
     "plugins": "List plugins, what each contributes, and load errors.",
     "templates": "List the templates 'mldock init --template' accepts.",
+    "push": "Push the project's image to a registry.",
+    "pull": "Pull the project's image from a registry.",
+    "registries": "List registry kinds and the project's registries.",
 }
 DEBUG_VARIABLE = "MLDOCK_DEBUG"
 
