@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class Template:
-    """Files that ``mldock init`` writes into a new project.
+    """The project ``mldock init`` writes: files, config defaults and build steps.
 
     A minimal template plugin::
 
@@ -29,6 +29,8 @@ class Template:
         class Minimal(Template):
             name = "minimal"
             description = "A bare project"
+            requirements = ("pandas==2.2.2",)
+            hyperparameters = {"epochs": 10}
 
             def root(self):
                 return files("my_plugin") / "template"
@@ -42,18 +44,37 @@ class Template:
     with ``{{ name }}`` and the other variables of ``variables()`` replaced. A
     name that starts with ``dot-`` is written with a leading ``.`` instead,
     because packaging tools often leave dot files out of package data.
+
+    When the files include no ``mldock.yaml``, ``init`` writes one from
+    ``python_version``, ``base_image``, ``system_packages``, ``channels``
+    and ``hyperparameters``; when they include no ``requirements.txt``, one
+    from ``requirements``. ``build_steps()`` adds build steps to every
+    project made from this template.
     """
 
     name: ClassVar[str]
     description: ClassVar[str] = ""
+    python_version: ClassVar[str] = "3.11"
+    base_image: ClassVar[str | None] = None
+    """Base image; None means ``python:{python_version}-slim``."""
+    system_packages: ClassVar[tuple[str, ...]] = ()
+    requirements: ClassVar[tuple[str, ...]] = ()
+    """Lines of the requirements.txt written when the files have none."""
+    hyperparameters: ClassVar[dict[str, Any]] = {}
+    channels: ClassVar[dict[str, str]] = {"training": "data/training"}
+    """Data channels: name to project-relative folder, created empty when missing."""
 
-    def root(self) -> Traversable:
-        """Return the folder holding the template's files (package data)."""
-        raise NotImplementedError
+    def root(self) -> Traversable | None:
+        """Return the folder holding the template's files (package data), or None."""
+        return None
 
     def variables(self, project_name: str) -> dict[str, str]:
         """Return the values substituted into ``.tmpl`` files."""
         return {"name": project_name, "template": self.name}
+
+    def build_steps(self) -> list[BuildStep]:
+        """Return extra build steps for projects made from this template."""
+        return []
 
 
 PHASES = ("base", "system", "dependencies", "runtime", "code", "metadata")

@@ -55,6 +55,20 @@ def _ordered(steps: dict[str, BuildStep]) -> list[BuildStep]:
     return sorted(steps.values(), key=lambda s: (PHASES.index(s.phase), s.order, s.name))
 
 
+def _steps_for(project: Project, host: PluginHost) -> dict[str, BuildStep]:
+    """Return the registered build steps plus those of the project's template."""
+    steps = dict(host.build_steps())
+    template = host.templates().get(project.config.template or "")
+    for step in template.build_steps() if template else ():
+        if step.name in steps:
+            raise PluginError(
+                f"template {template.name!r} adds the build step {step.name!r}, but a plugin "
+                "already registered a step of that name; the template's plugin must rename it"
+            )
+        steps[step.name] = step
+    return steps
+
+
 def make_plan(project: Project, host: PluginHost, tag: str) -> BuildPlan:
     """Run every build step that applies to ``project`` and collect the result."""
     context = BuildContext(project.root)
@@ -64,7 +78,7 @@ def make_plan(project: Project, host: PluginHost, tag: str) -> BuildPlan:
         plan.user_dockerfile = _read_user_dockerfile(project, dockerfile)
         context.add_project_path(".", "")
     else:
-        for step in _ordered(host.build_steps()):
+        for step in _ordered(_steps_for(project, host)):
             if step.applies_to(project):
                 lines = list(step.instructions(project, context))
                 plan.steps.append(PlannedStep(step.name, step.phase, lines))

@@ -54,7 +54,10 @@ def init(directory: Path, template_name: str | None, name: str | None, force: bo
     template = host.get("template", template_name)
     project_name = _project_name(directory, name)
 
-    written = write_project(template, directory, project_name, force=force)
+    origin = host.origin("template", template.name)
+    written = write_project(
+        template, directory, project_name, force=force, origin=f"{origin.name} ({origin.distribution})"
+    )
     info(f"wrote {len(written)} files into {directory} from template {template.name!r}")
     next_steps = "" if directory.resolve() == directory.cwd() else f"cd {directory} && "
     info(f"next: {next_steps}mldock build && mldock train && mldock serve --detach")
