@@ -3,12 +3,17 @@
 Installed with mldock-core as a pytest plugin (the ``pytest11`` entry point),
 so a plugin's tests use the fixtures without importing anything::
 
-    def test_my_template(mldock_project, mldock):
+    def test_my_template(mldock_project, mldock_build, mldock_train, mldock_serve, mldock_predict):
         project = mldock_project("my-template")
-        assert mldock("build", cwd=project).returncode == 0
+        mldock_build(project)
+        mldock_train(project)
+        mldock_serve(project)
+        assert mldock_predict(project, [[1.0, 2.0]]) == [3.0]
 
-Every container a test starts is removed afterwards, and every image built
-from a project made by ``mldock_project`` is removed at the end of the session.
+``mldock_plugin_host`` loads plugin objects into a fresh plugin manager for
+tests that need no engine. Every container a test starts is removed
+afterwards, and every image built from a project made by ``mldock_project``
+is removed at the end of the session.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import pytest
 
@@ -134,6 +139,77 @@ def mldock_project(
     yield make
     if made:
         _remove_containers(made)
+
+
+def _checked(result: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
+    assert result.returncode == 0, describe(result)
+    return result
+
+
+@pytest.fixture
+def mldock_plugin_host() -> Callable[..., Any]:
+    """Make a fresh plugin manager with the built-ins and the given plugin objects.
+
+    ``mldock_plugin_host(my_plugin_module)`` loads no entry points, so the
+    result does not depend on what else is installed.
+    """
+    from mldock_core.plugins import PluginHost
+
+    def make(*plugins: object) -> PluginHost:
+        host = PluginHost(entry_points=False).load()
+        for number, plugin in enumerate(plugins):
+            name = getattr(plugin, "__name__", f"{type(plugin).__name__}-{number}")
+            host.register(plugin, name=name, distribution="under-test", version="0")
+        return host
+
+    return make
+
+
+@pytest.fixture
+def mldock_build() -> Callable[..., subprocess.CompletedProcess]:
+    """Build a project's image: ``mldock_build(project)``; fails the test when the build fails."""
+    return lambda project, *args: _checked(run_mldock("build", *args, cwd=project))
+
+
+@pytest.fixture
+def mldock_train() -> Callable[..., subprocess.CompletedProcess]:
+    """Train in a project's image: ``mldock_train(project, "-p", "epochs=1")``."""
+    return lambda project, *args: _checked(run_mldock("train", *args, cwd=project))
+
+
+@pytest.fixture
+def mldock_serve() -> Iterator[Callable[..., str]]:
+    """Start a project's server on a free port and return its URL; it is stopped after the test."""
+    served: list[Path] = []
+
+    def serve(project: Path, *args: str) -> str:
+        port = free_port()
+        result = _checked(run_mldock("serve", "--detach", "--port", str(port), *args, cwd=project))
+        served.append(project)
+        return result.stdout.strip()
+
+    yield serve
+    for project in served:
+        run_mldock("stop", cwd=project)
+
+
+@pytest.fixture
+def mldock_predict(tmp_path: Path) -> Callable[..., Any]:
+    """Send data to a project's running server and return the decoded JSON response.
+
+    ``mldock_predict(project, [[5.1, 3.5]])`` sends JSON; pass ``payload=`` a
+    file path to send a file with the content type of its extension.
+    """
+    import json
+
+    def predict(project: Path, data: Any = None, *, payload: Path | None = None) -> Any:
+        if payload is None:
+            payload = tmp_path / "mldock-request.json"
+            payload.write_text(json.dumps(data))
+        result = _checked(run_mldock("predict", str(payload), cwd=project))
+        return json.loads(result.stdout)
+
+    return predict
 
 
 def _remove_containers(folders: list[Path]) -> None:

@@ -27,6 +27,7 @@ BUILTIN_COMMANDS = {
     "push": "mldock_core.cli.transfer:push",
     "pull": "mldock_core.cli.transfer:pull",
     "registries": "mldock_core.cli.transfer:registries",
+    "plugin": "mldock_core.cli.plugin:plugin",
 }
 # The help listing shows these instead of importing every command module to
 # read its docstring; a test keeps them equal to each command's short help.
@@ -42,6 +43,7 @@ COMMAND_SUMMARIES = {
     "push": "Push the project's image to a registry.",
     "pull": "Pull the project's image from a registry.",
     "registries": "List registry kinds and the project's registries.",
+    "plugin": "Write a new plugin distribution.",
 }
 DEBUG_VARIABLE = "MLDOCK_DEBUG"
 

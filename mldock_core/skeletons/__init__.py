@@ -1,0 +1,1 @@
+"""Skeletons of new plugin distributions, written by ``mldock plugin new``."""
