@@ -86,6 +86,7 @@ class PluginHost:
         self._kinds: dict[str, dict[str, Any]] = {}
         self._load_entry_points = entry_points
         self._loaded = False
+        self._trace: Callable[[str], None] | None = None
 
     # Loading
 
@@ -213,6 +214,7 @@ class PluginHost:
         # what, and lets one failing plugin be left out without losing the rest.
         for impl in hook.get_hookimpls():
             info = self._plugins[impl.plugin_name]
+            self._trace_call(hook.name, impl.plugin_name)
             contributed = info.contributions.setdefault(kind, [])
             contributed.clear()
 
@@ -249,6 +251,7 @@ class PluginHost:
         """Call every implementation of a hook, recording a failing plugin instead of raising."""
         self.load()
         for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
+            self._trace_call(hook_name, impl.plugin_name)
             try:
                 impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
             except Exception as error:  # noqa: BLE001 - a plugin's bug must not stop the others
@@ -260,8 +263,15 @@ class PluginHost:
 
     def trace_hooks(self, write: Callable[[str], None]) -> None:
         """Send a line for every hook call and result to ``write``."""
+        self._trace = write
         self.pm.trace.root.setwriter(write)
         self.pm.enable_tracing()
+
+    def _trace_call(self, hook_name: str, plugin_name: str) -> None:
+        # Contribution hooks are called one implementation at a time, past
+        # pluggy's own tracing, so they are traced here.
+        if self._trace is not None:
+            self._trace(f"{hook_name} [{plugin_name}]\n")
 
 
 _host: PluginHost | None = None

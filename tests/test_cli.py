@@ -42,3 +42,16 @@ def test_bad_assignment_names_option(tmp_path):
     assert result.exit_code == 2
     assert "-p" in result.output
     assert "KEY=VALUE" in result.output
+
+
+def test_debug_traces_hooks():
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "mldock_core", "--debug", "templates"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "hook: mldock_register_templates [mldock_core.builtin.templates]" in result.stderr
+    assert "hook: mldock_register_build_steps [mldock_core.builtin.build_steps]" in result.stderr
