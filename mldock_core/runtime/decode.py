@@ -18,8 +18,10 @@ ACCEPTED_CONTENT_TYPES = (
     "text/plain",
     "application/octet-stream",
     "application/x-npy",
+    "application/npy",
     "image/*",
 )
+NPY_TYPES = ("application/x-npy", "application/npy")
 DEFAULT_CHARSET = "utf-8"
 
 _INTEGER = re.compile(r"[+-]?[0-9]+\Z")
@@ -30,9 +32,14 @@ _FLOAT = re.compile(
 )
 
 
-def parse_content_type(value: str | None) -> MediaType:
-    """Parse the Content-Type header, raising HttpError 415 if missing or invalid."""
+def parse_content_type(value: str | None, default: str | None = None) -> MediaType:
+    """Parse the Content-Type header, raising HttpError 415 if invalid.
+
+    A missing header gives ``default``, or raises HttpError 415 without a default.
+    """
     if value is None or not value.strip():
+        if default is not None:
+            return parse_media_type(default)
         raise _unsupported("The request has no Content-Type header")
     try:
         return parse_media_type(value)
@@ -40,26 +47,49 @@ def parse_content_type(value: str | None) -> MediaType:
         raise _unsupported(f"The Content-Type header is invalid: {exc}") from None
 
 
+def is_json(media_type: MediaType) -> bool:
+    """Return whether the media type is application/json or a ``+json`` type."""
+    return media_type.essence == "application/json" or (
+        media_type.maintype == "application" and media_type.essence.endswith("+json")
+    )
+
+
+def decode_json_envelope(body: bytes, media_type: MediaType, envelope: str) -> Any:
+    """Decode the JSON body of a platform envelope such as ``{"instances": [...]}``.
+
+    Raises HttpError 415 for a media type that is not JSON, naming ``envelope``.
+    """
+    if not is_json(media_type):
+        raise HttpError(
+            415,
+            f"Content-Type {media_type.essence!r} is not supported on this route, "
+            f"which takes {envelope} as application/json; send the body as JSON.",
+            accepted=["application/json"],
+        )
+    return _decode_json(body, _charset(media_type))
+
+
 def decode_body(body: bytes, media_type: MediaType) -> Any:
     """Return what predict() receives for ``body``.
 
     JSON (also ``+json`` types) becomes the parsed value, text/csv a list of rows
-    with numeric cells as int or float, text/plain a str. Binary types
-    (octet-stream, x-npy, image/*) stay bytes, unchanged. Raises HttpError 415 for
-    an unsupported media type or unknown charset, and 400 for a body that does not
-    decode, naming the position and the charset.
+    with numeric cells as int or float, text/plain a str, and NumPy's .npy format
+    (application/x-npy or application/npy) a numpy array. Other binary types
+    (octet-stream, image/*) stay bytes, unchanged. Raises HttpError 415 for an
+    unsupported media type, an unknown charset or .npy without numpy, and 400 for
+    a body that does not decode, naming the position and the charset.
     """
     essence = media_type.essence
-    if essence == "application/json" or (
-        media_type.maintype == "application" and essence.endswith("+json")
-    ):
+    if is_json(media_type):
         return _decode_json(body, _charset(media_type))
     if essence == "text/csv":
         header = media_type.params.get("header", "").lower() == "present"
         return _decode_csv(body, _charset(media_type), header)
     if essence == "text/plain":
         return _decode_text(body, _charset(media_type))
-    if essence in ("application/octet-stream", "application/x-npy"):
+    if essence in NPY_TYPES:
+        return _decode_npy(body, essence)
+    if essence == "application/octet-stream":
         return body
     if media_type.maintype == "image":
         return body
@@ -155,3 +185,33 @@ def _parse_cell(cell: str) -> Any:
         # so such a cell stays text.
         pass
     return cell
+
+
+def import_numpy() -> Any:
+    """Return the numpy module, or None when the image does not have numpy."""
+    try:
+        import numpy
+    except ImportError:
+        return None
+    return numpy
+
+
+def _decode_npy(body: bytes, essence: str) -> Any:
+    numpy = import_numpy()
+    if numpy is None:
+        raise HttpError(
+            415,
+            f"Content-Type {essence!r} needs numpy, which is not installed in the "
+            f"image; add numpy to the project's requirements, or send the body as "
+            f"JSON or CSV.",
+            accepted=[t for t in ACCEPTED_CONTENT_TYPES if t not in NPY_TYPES],
+        )
+    try:
+        # Pickled object arrays could run code while loading, so they are rejected.
+        return numpy.load(io.BytesIO(body), allow_pickle=False)
+    except (ValueError, EOFError, OSError) as exc:
+        raise HttpError(
+            400,
+            f"Request body is not a valid .npy file ({essence}): {exc}. Send an "
+            f"array written by numpy.save() that holds no Python objects.",
+        ) from None

@@ -7,8 +7,9 @@ import io
 import json
 from typing import Any
 
+from .decode import NPY_TYPES, import_numpy
 from .errors import HttpError
-from .mediatypes import parse_accept, preference
+from .mediatypes import MediaType, parse_accept, preference
 
 JSON_TYPE = "application/json"
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -21,37 +22,64 @@ def encode_result(result: Any, accept: str) -> tuple[str, bytes]:
     """Return the Content-Type and body for ``result``.
 
     bytes become application/octet-stream. A list of rows or of scalars becomes
-    CSV when the Accept header prefers text/csv over application/json. Anything
-    else becomes JSON, with objects that have ``.tolist()`` (numpy arrays and
-    scalars) converted. Raises HttpError 500 for a value JSON cannot encode.
+    CSV when the Accept header prefers text/csv over application/json. A numpy
+    array becomes NumPy's .npy format when Accept prefers application/x-npy or
+    application/npy over JSON, and the Content-Type is the preferred one of the
+    two. Anything else becomes JSON, with objects that have ``.tolist()`` (numpy
+    arrays and scalars) converted. Raises HttpError 500 for a value JSON cannot
+    encode.
     """
     if isinstance(result, (bytes, bytearray, memoryview)):
         return BINARY_TYPE, bytes(result)
 
-    if _prefers_csv(accept):
+    ranges = parse_accept(accept)
+    npy_type = _preferred_over_json(ranges, NPY_TYPES)
+    if npy_type is not None:
+        payload = _encode_npy(result)
+        if payload is not None:
+            return npy_type, payload
+    if _preferred_over_json(ranges, ("text/csv",)) is not None:
         rows = _csv_rows(result)
         if rows is not None:
             return CSV_TYPE, _encode_csv(rows)
-    return JSON_TYPE, _encode_json(result)
+    return JSON_TYPE, encode_json(result)
 
 
-def _prefers_csv(accept: str) -> bool:
-    ranges = parse_accept(accept)
-    csv_key = preference(ranges, "text/csv")
-    return csv_key[0] > 0 and csv_key > preference(ranges, JSON_TYPE)
+def _preferred_over_json(
+    ranges: list[tuple[MediaType, float]], essences: tuple[str, ...]
+) -> str | None:
+    """Return the one of ``essences`` that Accept prefers most, if over JSON."""
+    best = max(essences, key=lambda essence: preference(ranges, essence))
+    key = preference(ranges, best)
+    if key[0] > 0 and key > preference(ranges, JSON_TYPE):
+        return best
+    return None
+
+
+def _encode_npy(result: Any) -> bytes | None:
+    """Return ``result`` in the .npy format, or None when it is no numpy array."""
+    numpy = import_numpy()
+    if numpy is None or not isinstance(result, numpy.ndarray):
+        return None
+    if result.dtype.hasobject:
+        # Arrays of Python objects can only be pickled; JSON encodes them instead.
+        return None
+    buffer = io.BytesIO()
+    numpy.save(buffer, result, allow_pickle=False)
+    return buffer.getvalue()
 
 
 def _csv_rows(result: Any) -> list[list[Any]] | None:
     """Return the rows of a list of rows or of scalars, or None for other values."""
-    result = _plain(result)
+    result = plain(result)
     if not isinstance(result, (list, tuple)):
         return None
 
     rows = []
     for item in result:
-        item = _plain(item)
+        item = plain(item)
         row = list(item) if isinstance(item, (list, tuple)) else [item]
-        row = [_plain(cell) for cell in row]
+        row = [plain(cell) for cell in row]
         if not all(isinstance(cell, _SCALARS) for cell in row):
             return None
         rows.append(row)
@@ -64,7 +92,8 @@ def _encode_csv(rows: list[list[Any]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def _encode_json(result: Any) -> bytes:
+def encode_json(result: Any) -> bytes:
+    """Encode ``result`` as JSON, raising HttpError 500 naming what cannot be."""
     try:
         text = json.dumps(result, default=_to_json, allow_nan=False)
     except (TypeError, ValueError) as exc:
@@ -90,5 +119,6 @@ def _to_json(value: Any) -> Any:
     raise TypeError(f"an object of type {kind.__module__}.{kind.__qualname__}")
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """Return ``value.tolist()`` for numpy arrays and scalars, else ``value``."""
     return value.tolist() if hasattr(value, "tolist") else value

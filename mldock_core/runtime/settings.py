@@ -101,8 +101,14 @@ def read_user_module(environ: Mapping[str, str], kind: str) -> UserModule:
 
 
 def read_serve_settings(environ: Mapping[str, str]) -> ServeSettings:
-    """Read the server settings, raising SettingsError that names a bad variable."""
-    port = _read_int(environ, ("SAGEMAKER_BIND_TO_PORT",), DEFAULT_PORT, 1, 65535)
+    """Read the server settings, raising SettingsError that names a bad variable.
+
+    The port is Vertex AI's AIP_HTTP_PORT, else SageMaker's SAGEMAKER_BIND_TO_PORT,
+    else 8080. Only the platform that runs the container sets its variable.
+    """
+    port = _read_int(
+        environ, ("AIP_HTTP_PORT", "SAGEMAKER_BIND_TO_PORT"), DEFAULT_PORT, 1, 65535
+    )
     workers = _read_int(
         environ,
         ("MLDOCK_SERVE_WORKERS", "SAGEMAKER_MODEL_SERVER_WORKERS"),
