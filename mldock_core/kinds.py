@@ -158,6 +158,10 @@ class Credentials:
         return {"username": self.username, "password": self.password}
 
 
+FROM_URI = "--to"
+"""``RegistryTarget.registry`` of a target given as ``mldock push --to HOST/REPOSITORY``."""
+
+
 @dataclass(frozen=True)
 class RegistryTarget:
     """Where one image goes: ``host/repository:tag`` and the registry entry behind it."""
@@ -168,6 +172,13 @@ class RegistryTarget:
     repository: str
     tag: str
     options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def described(self) -> str:
+        """Return "registry NAME (HOST)", or "registry HOST" for a target given with --to."""
+        if self.registry == FROM_URI:
+            return f"registry {self.host}"
+        return f"registry {self.registry} ({self.host})"
 
     @property
     def repository_uri(self) -> str:
@@ -203,6 +214,8 @@ class Registry:
     description: ClassVar[str] = ""
     default_host: ClassVar[str | None] = None
     """Host used when a registry entry of this kind names none."""
+    host_options: ClassVar[tuple[str, ...]] = ()
+    """Entry keys ``host_for`` derives the host from, named when they are missing."""
     options: ClassVar[dict[str, str]] = {}
     """Kind-specific keys a registry entry may have, with a description of each."""
 

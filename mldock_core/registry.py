@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from mldock_core.errors import ConfigError, RegistryError
-from mldock_core.kinds import Credentials, Registry, RegistryTarget
+from mldock_core.kinds import FROM_URI, Credentials, Registry, RegistryTarget
 
 if TYPE_CHECKING:
     import docker
@@ -144,7 +144,7 @@ def resolve(
     if uri is not None:
         host, repository, uri_tag = split_uri(uri)
         registry = kind_for_host(plugins, host)
-        target = RegistryTarget("--to", registry.name, host, repository, uri_tag or tag, {})
+        target = RegistryTarget(FROM_URI, registry.name, host, repository, uri_tag or tag, {})
     else:
         name = _entry_name(project, registry_name, stage)
         options = dict(project.config.registries[name])
@@ -152,7 +152,9 @@ def resolve(
         check_options(name, registry, options)
         host = options.get("host") or registry.host_for(options)
         if not host:
-            raise ConfigError(f"registries.{name} needs a 'host', such as 'host: ghcr.io'")
+            derived = " or ".join(f"'{key}'" for key in registry.host_options)
+            alternative = f", or {derived} from which kind {registry.name!r} derives it" if derived else ""
+            raise ConfigError(f"registries.{name} needs a 'host', such as 'host: ghcr.io'{alternative}")
         repository = options.get("repository") or split_host(project.name)[1]
         create = create or options.get("create_repository", False)
         target = RegistryTarget(name, registry.name, str(host), str(repository), tag, options)
@@ -201,7 +203,7 @@ def _follow(stream: Iterable[dict], events: TransferEvents) -> str | None:
 
 
 def _failure(error: TransferError, action: str, target: RegistryTarget) -> RegistryError:
-    where = f"repository {target.repository!r} in registry {target.registry} ({target.host})"
+    where = f"repository {target.repository!r} in {target.described}"
     text = str(error)
     if error.unauthorized:
         return RegistryError(

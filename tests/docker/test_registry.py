@@ -187,7 +187,8 @@ def test_push_target_errors(python_project, home, entries, args, message):
         config = python_project / "mldock.yaml"
         indented = "".join(f"  {line}\n" for line in entries.splitlines())
         config.write_text(config.read_text() + "registries:\n" + indented)
-    result = run_mldock("push", *args, cwd=python_project, env=env_for(home))
+    # Only the built-ins: these are the core's messages, whatever plugins are installed.
+    result = run_mldock("push", *args, cwd=python_project, env=env_for(home, MLDOCK_PLUGINS=""))
     assert result.returncode != 0, describe(result)
     assert message in result.stderr, describe(result)
 
