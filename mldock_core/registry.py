@@ -39,7 +39,7 @@ KIND_HINTS = {"ecr": "mldock-aws", "artifact-registry": "mldock-gcp", "acr": "ml
 UNAUTHORIZED = re.compile(r"unauthorized|authentication required|token has expired|expired token", re.I)
 NOT_FOUND = re.compile(r"name unknown|repository .* (not found|does not exist)|not found: repository", re.I)
 DENIED = re.compile(r"denied|forbidden", re.I)
-DIGEST = re.compile(r"digest: (sha256:[0-9a-f]{64})")
+DIGEST = re.compile(r"digest: (sha256:[0-9a-f]{64})", re.I)
 
 
 def split_uri(uri: str) -> tuple[str, str, str | None]:
