@@ -16,8 +16,10 @@ usage: python3 -m mldock_runtime COMMAND
 commands:
   train   call train(ctx) of the project's training module once, with the
           SageMaker folder layout under $MLDOCK_ML_ROOT (default /opt/ml)
-  serve   load the model with load(ctx) and answer GET /ping and
-          POST /invocations on port $SAGEMAKER_BIND_TO_PORT (default 8080)
+  serve   load the model with load(ctx) and answer predictions on port
+          $AIP_HTTP_PORT or $SAGEMAKER_BIND_TO_PORT (default 8080): SageMaker's
+          GET /ping and POST /invocations, KServe's /v1/models and /v2 routes,
+          and Vertex AI's and Azure ML's routes when their variables are set
 """
 
 

@@ -1,7 +1,7 @@
 """The ASGI application that serves the project's model over HTTP.
 
-Routes are SageMaker's: ``GET /ping`` and ``POST /invocations``. Each worker
-process loads the model once, at ASGI lifespan start-up.
+Routes are those of every platform contract that is switched on (see routes.py and
+platforms.py). Each worker process loads the model once, at ASGI lifespan start-up.
 """
 
 from __future__ import annotations
@@ -16,11 +16,13 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from .context import RequestContext, ServeContext
-from .decode import decode_body, parse_content_type
-from .encode import encode_result
+from .decode import parse_content_type
+from .envelopes import Envelope, envelope_for
 from .errors import HttpError, MldockRuntimeError
 from .logs import ACCESS_LOGGER, SERVE_LOGGER, configure_logging
 from .mediatypes import MediaType
+from .platforms import read_platform_config
+from .routes import PLATFORMS, PREDICT, Route, build_routes, health_response
 from .settings import MlLayout, ServeSettings, read_serve_settings, read_user_module
 from .usercode import find_function, import_user_module, one_line_summary
 
@@ -28,8 +30,6 @@ Scope = dict[str, Any]
 Message = dict[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
-
-_ROUTES = {"/ping": "GET", "/invocations": "POST"}
 
 
 class BodyTooLarge(Exception):
@@ -52,16 +52,25 @@ class ModelServer:
     """An ASGI application that calls the project's load() and predict().
 
     The project's code runs in one thread per worker process, so that load() and
-    predict() never run concurrently in a process and GET /ping stays responsive
-    while predict() works. More concurrency comes from more worker processes.
+    predict() never run concurrently in a process and the health routes, which run
+    on the event loop, stay responsive while predict() works. More concurrency
+    comes from more worker processes.
     """
 
     def __init__(self, settings: ServeSettings, environment: Mapping[str, str]):
         self._settings = settings
         self._environment = environment
-        self._layout = MlLayout.from_environment(environment)
         self._log = logging.getLogger(SERVE_LOGGER)
         self._access_log = logging.getLogger(ACCESS_LOGGER)
+        # The server process logged these settings' warnings already.
+        self._platforms = read_platform_config(
+            environment, MlLayout.from_environment(environment)
+        )
+        self._routes = build_routes(self._platforms, self._log)
+        self._envelopes = {
+            platform: envelope_for(platform, self._platforms.model_name)
+            for platform in PLATFORMS
+        }
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="mldock-model")
         self._model: Any = None
         self._predict: Callable[..., Any] | None = None
@@ -101,7 +110,12 @@ class ModelServer:
             self._log.error("%s", exc, exc_info=exc.__cause__)
             return str(exc)
 
-        ctx = ServeContext(self._layout.model_dir, self._environment, self._log)
+        ctx = ServeContext(
+            self._platforms.model_dir,
+            self._environment,
+            self._log,
+            model_uri=self._platforms.model_uri,
+        )
         self._log.info(
             "Loading the model with %s.load() from %s", module.name, imported.__file__
         )
@@ -155,29 +169,34 @@ class ModelServer:
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         path, method = scope["path"], scope["method"]
-        allowed = _ROUTES.get(path)
-        if allowed is None:
-            routes = " and ".join(f"{verb} {route}" for route, verb in _ROUTES.items())
-            await _send_error(
-                send, HttpError(404, f"No route for {path!r}; the routes are {routes}.")
-            )
-        elif method != allowed:
+        methods = self._routes.methods(path)
+        if not methods:
+            routes = self._routes.describe()
+            message = f"No route for {path!r}; the routes are: {', '.join(routes)}."
+            await _send_error(send, HttpError(404, message, routes=routes))
+        elif method not in methods:
+            allowed = ", ".join(methods)
             error = HttpError(405, f"{path} accepts {allowed}, not {method}.")
             await _send_error(send, error, [(b"allow", allowed.encode())])
-        elif path == "/ping":
-            await self._ping(send)
+        elif methods[method].action == PREDICT:
+            await self._invoke(scope, receive, send, methods[method])
         else:
-            await self._invoke(scope, receive, send)
+            await self._send_health(send, methods[method])
 
-    async def _ping(self, send: Send) -> None:
-        if self._predict is None:
-            await _send_error(
-                send, HttpError(503, "The model is not loaded yet; retry shortly.")
-            )
+    async def _send_health(self, send: Send, route: Route) -> None:
+        loaded = self._predict is not None
+        status, body, content_type = health_response(
+            route.action, loaded, self._platforms.model_name
+        )
+        if status == 503 and not body:
+            error = HttpError(503, "The model is not loaded yet; retry shortly.")
+            await _send_error(send, error)
         else:
-            await _send(send, 200, b"")
+            await _send(send, status, body, content_type)
 
-    async def _invoke(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _invoke(
+        self, scope: Scope, receive: Receive, send: Send, route: Route
+    ) -> None:
         predict = self._predict
         if predict is None:
             await _send_error(
@@ -195,11 +214,14 @@ class ModelServer:
         except ClientDisconnected:
             return
 
+        envelope = self._envelopes[route.platform]
         try:
-            media_type = parse_content_type(headers.get("content-type"))
-            ctx = self._request_context(media_type, headers)
+            media_type = parse_content_type(
+                headers.get("content-type"), envelope.default_content_type
+            )
+            ctx = self._request_context(media_type, headers, route.platform)
             content_type, payload = await self._run_in_model_thread(
-                self._predict_and_encode, predict, body, media_type, ctx
+                self._predict_and_encode, predict, body, media_type, envelope, ctx
             )
         except HttpError as exc:
             await _send_error(send, exc)
@@ -207,16 +229,18 @@ class ModelServer:
         await _send(send, 200, payload, content_type)
 
     def _request_context(
-        self, media_type: MediaType, headers: dict[str, str]
+        self, media_type: MediaType, headers: dict[str, str], platform: str
     ) -> RequestContext:
         return RequestContext(
-            model_dir=self._layout.model_dir,
+            model_dir=self._platforms.model_dir,
             environment=self._environment,
             log=self._log,
+            model_uri=self._platforms.model_uri,
             content_type=media_type.essence,
             content_type_params=dict(media_type.params),
             accept=headers.get("accept") or "*/*",
             headers=headers,
+            platform=platform,
         )
 
     def _predict_and_encode(
@@ -224,17 +248,29 @@ class ModelServer:
         predict: Callable[..., Any],
         body: bytes,
         media_type: MediaType,
+        envelope: Envelope,
         ctx: RequestContext,
     ) -> tuple[str, bytes]:
-        """Decode the body, call predict() and encode the result in the model thread."""
-        data = decode_body(body, media_type)
+        """Decode the body, call predict() and encode the result in the model thread.
+
+        Large bodies take a while to decode and encode, so that happens here too
+        and the event loop stays free for the health routes.
+        """
+        request = envelope.decode(body, media_type)
+        ctx.parameters = request.parameters
         try:
-            result = predict(self._model, data, ctx)
+            result = predict(self._model, request.data, ctx)
         except Exception as exc:
             message = f"predict() raised {one_line_summary(exc)}"
             self._log.error("%s", message, exc_info=exc)
             raise HttpError(500, message) from None
-        return encode_result(result, ctx.accept)
+
+        try:
+            return envelope.encode(result, request, ctx)
+        except HttpError as exc:
+            # The project's code must change, so the server log gets it too.
+            self._log.error("Encoding the result for %s failed: %s", ctx.platform, exc)
+            raise
 
 
 def create_app() -> ModelServer:

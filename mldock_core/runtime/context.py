@@ -11,6 +11,7 @@ from typing import Any
 
 from .errors import ChannelNotFoundError, InputConfigError
 from .hyperparameters import decode_hyperparameters
+from .platforms import train_model_dir
 from .settings import MlLayout
 
 
@@ -48,11 +49,17 @@ class TrainContext:
 
 @dataclass
 class ServeContext:
-    """The argument of ``load(ctx)``."""
+    """The argument of ``load(ctx)``.
+
+    ``model_dir`` is AZUREML_MODEL_DIR on Azure ML, AIP_STORAGE_URI when that is a
+    local path or file:// URI, else model/ under the ML root. ``model_uri`` is a
+    remote AIP_STORAGE_URI (gs://) that the runtime did not download, else None.
+    """
 
     model_dir: Path
     environment: Mapping[str, str] = field(repr=False)
     log: logging.Logger = field(repr=False)
+    model_uri: str | None = None
 
 
 @dataclass
@@ -63,26 +70,36 @@ class RequestContext(ServeContext):
     ``content_type_params`` are its parameters with lower-case names. ``headers``
     maps lower-case header names to values, with repeated headers joined by ", ".
     ``accept`` is the Accept header, "*/*" when the request has none.
+    ``platform`` is the contract of the route the request came on: "sagemaker",
+    "vertex", "azureml", "kserve-v1" or "kserve-v2". ``parameters`` is the
+    "parameters" object of a Vertex AI or KServe request, {} when there is none.
     """
 
     content_type: str = ""
     content_type_params: dict[str, str] = field(default_factory=dict)
     accept: str = "*/*"
     headers: dict[str, str] = field(default_factory=dict)
+    platform: str = "sagemaker"
+    parameters: dict[str, Any] = field(default_factory=dict)
 
 
 def build_train_context(
     layout: MlLayout, environment: Mapping[str, str], log: logging.Logger
 ) -> TrainContext:
-    """Read input/config, find the channels and create the output folders."""
+    """Read input/config, find the channels and create the output folders.
+
+    The model folder is AIP_MODEL_DIR when Vertex AI sets it to a local path or
+    file:// URI, else model/ under the ML root.
+    """
     hyperparameters = read_json_object(layout.hyperparameters_file)
-    for directory in (layout.model_dir, layout.output_dir, layout.output_data_dir):
+    model_dir = train_model_dir(environment, layout, log)
+    for directory in (model_dir, layout.output_dir, layout.output_data_dir):
         directory.mkdir(parents=True, exist_ok=True)
 
     return TrainContext(
         hyperparameters=decode_hyperparameters(hyperparameters, log),
         channels=find_channels(layout.data_dir),
-        model_dir=layout.model_dir,
+        model_dir=model_dir,
         output_dir=layout.output_dir,
         output_data_dir=layout.output_data_dir,
         input_config=read_json_object(layout.input_data_config_file),

@@ -23,6 +23,8 @@ ACCEPTED_CONTENT_TYPES = (
 )
 NPY_TYPES = ("application/x-npy", "application/npy")
 DEFAULT_CHARSET = "utf-8"
+# Every .npy file starts with these bytes (NumPy's format.MAGIC_PREFIX).
+_NPY_MAGIC = b"\x93NUMPY"
 
 _INTEGER = re.compile(r"[+-]?[0-9]+\Z")
 _FLOAT = re.compile(
@@ -206,12 +208,25 @@ def _decode_npy(body: bytes, essence: str) -> Any:
             f"JSON or CSV.",
             accepted=[t for t in ACCEPTED_CONTENT_TYPES if t not in NPY_TYPES],
         )
+    if not body.startswith(_NPY_MAGIC):
+        found = f"starts with {body[:6]!r}" if body else "is empty"
+        raise HttpError(
+            400,
+            f"Request body is not a .npy file ({essence}): it {found}, not with the "
+            f".npy magic bytes {_NPY_MAGIC!r}. Send an array written by numpy.save().",
+        )
     try:
         # Pickled object arrays could run code while loading, so they are rejected.
         return numpy.load(io.BytesIO(body), allow_pickle=False)
-    except (ValueError, EOFError, OSError) as exc:
-        raise HttpError(
-            400,
-            f"Request body is not a valid .npy file ({essence}): {exc}. Send an "
-            f"array written by numpy.save() that holds no Python objects.",
-        ) from None
+    except ValueError as exc:
+        if "pickle" in str(exc):
+            problem = "it holds Python objects, which the runtime does not unpickle"
+        else:
+            problem = str(exc).rstrip(".")
+    except (EOFError, OSError) as exc:
+        problem = str(exc).rstrip(".") or "it ends early"
+    raise HttpError(
+        400,
+        f"Request body is not a valid .npy file ({essence}): {problem}. Send an "
+        f"array of numbers, bools or strings written by numpy.save().",
+    )

@@ -9,7 +9,9 @@ import uvicorn
 
 from .errors import ServerStartupError
 from .logs import SERVE_LOGGER, configure_logging
-from .settings import read_serve_settings
+from .platforms import read_platform_config
+from .routes import build_routes
+from .settings import MlLayout, read_serve_settings
 from .workers import WorkerPool
 
 
@@ -20,9 +22,13 @@ def run_server(environment: Mapping[str, str]) -> None:
     whole server stops instead of starting that worker again.
     """
     configure_logging()
+    log = logging.getLogger(SERVE_LOGGER)
     # Read here so that an invalid variable stops the server before any worker
     # starts. The workers read the same variables again in create_app().
     settings = read_serve_settings(environment)
+    layout = MlLayout.from_environment(environment)
+    platforms = read_platform_config(environment, layout, log)
+    routes = build_routes(platforms, log)
     config = uvicorn.Config(
         f"{__package__}.app:create_app",
         factory=True,
@@ -39,12 +45,15 @@ def run_server(environment: Mapping[str, str]) -> None:
         access_log=False,
         log_config=None,
     )
-    logging.getLogger(SERVE_LOGGER).info(
+    log.info(
         "Starting %d worker(s) on %s:%d; request body limit %d bytes",
         settings.workers,
         settings.host,
         settings.port,
         settings.max_request_size,
+    )
+    log.info(
+        "Model folder %s; routes: %s", platforms.model_dir, ", ".join(routes.describe())
     )
 
     try:

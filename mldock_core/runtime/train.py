@@ -85,14 +85,14 @@ def _prepare_and_train(
         _report_failure(layout, log, one_line_summary(exc), exc)
         return 1
 
-    saved = sorted(path.name for path in layout.model_dir.iterdir())
+    saved = sorted(path.name for path in ctx.model_dir.iterdir())
     listing = ", ".join(saved[:10]) + (
         f" and {len(saved) - 10} more" if len(saved) > 10 else ""
     )
     log.info(
         "Training finished in %.1f s; %s contains: %s",
         time.monotonic() - started,
-        layout.model_dir,
+        ctx.model_dir,
         listing or "nothing",
     )
     return 0

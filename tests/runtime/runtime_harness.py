@@ -22,6 +22,9 @@ from typing import Any
 
 RUNTIME_SOURCE = Path(__file__).resolve().parents[2] / "mldock_core" / "runtime"
 SERVER_START_TIMEOUT = 20.0
+# Variables of the runtime and of the platforms it detects, which a test run must
+# not inherit from the host.
+PLATFORM_PREFIXES = ("MLDOCK_", "SAGEMAKER_", "AIP_", "AZUREML_")
 
 
 @dataclass
@@ -67,7 +70,7 @@ class Project:
         environment = {
             name: value
             for name, value in os.environ.items()
-            if not name.startswith(("MLDOCK_", "SAGEMAKER_"))
+            if not name.startswith(PLATFORM_PREFIXES)
         }
         environment.update(
             PYTHONPATH=str(self.lib),
@@ -154,6 +157,12 @@ class Server:
         finally:
             connection.close()
 
+    def post_json(self, path: str, value: Any, **headers: str) -> Response:
+        """POST ``value`` as JSON to ``path``; keyword names become headers."""
+        sent = {name.replace("_", "-"): text for name, text in headers.items()}
+        sent["Content-Type"] = "application/json"
+        return self.request("POST", path, json.dumps(value).encode(), sent)
+
     def post(self, body: bytes, content_type: str | None, **headers: str) -> Response:
         """POST /invocations; keyword names become headers, ``_`` as ``-``."""
         sent = {name.replace("_", "-"): value for name, value in headers.items()}
@@ -177,14 +186,19 @@ class Server:
             self.process.wait()
 
 
-def start_server(project: Project, **variables: str) -> Server:
-    """Start the server on a free port of 127.0.0.1 and wait until /ping is 200."""
+def start_server(
+    project: Project, port_variable: str = "SAGEMAKER_BIND_TO_PORT", **variables: str
+) -> Server:
+    """Start the server on a free port of 127.0.0.1 and wait until /ping is 200.
+
+    ``port_variable`` is the variable that passes the port, as a platform sets it.
+    """
     port = free_port()
     logs = project.root / f"server-{port}"
     logs.mkdir()
     stdout_path, stderr_path = logs / "stdout.log", logs / "stderr.log"
     environment = project.environment(
-        MLDOCK_BIND_HOST="127.0.0.1", SAGEMAKER_BIND_TO_PORT=str(port), **variables
+        MLDOCK_BIND_HOST="127.0.0.1", **{port_variable: str(port)}, **variables
     )
     with open(stdout_path, "wb") as stdout, open(stderr_path, "wb") as stderr:
         process = subprocess.Popen(

@@ -65,6 +65,8 @@ ECHO_SERVE = """
             "params": ctx.content_type_params,
             "accept": ctx.accept,
             "custom": ctx.headers.get("x-custom"),
+            "platform": ctx.platform,
+            "parameters": ctx.parameters,
             "model": model,
         }
 """
@@ -159,9 +161,7 @@ def test_text_plain_latin1(server: Server) -> None:
     assert result["data"] == "café"
 
 
-@pytest.mark.parametrize(
-    "content_type", ["Application/Octet-Stream", "IMAGE/PNG", "application/X-NPY"]
-)
+@pytest.mark.parametrize("content_type", ["Application/Octet-Stream", "IMAGE/PNG"])
 def test_binary_types_raw(server: Server, content_type: str) -> None:
     body = bytes(range(256)) * 3
 
@@ -227,6 +227,7 @@ def test_unsupported_type_415(server: Server) -> None:
         "text/plain",
         "application/octet-stream",
         "application/x-npy",
+        "application/npy",
         "image/*",
     ]
 
@@ -410,6 +411,8 @@ def test_request_context_fields(server: Server) -> None:
     assert result["accept"] == "text/plain"
     assert result["custom"] == "one"
     assert result["model"]["model_dir"].endswith("/ml/model")
+    assert result["platform"] == "sagemaker"
+    assert result["parameters"] == {}
 
 
 def test_accept_missing_default(server: Server) -> None:
@@ -425,9 +428,19 @@ def test_unknown_path_404(server: Server) -> None:
     response = server.request("GET", "/models")
 
     assert response.status == 404
-    assert error_of(response) == (
-        "No route for '/models'; the routes are GET /ping and POST /invocations."
+    assert error_of(response).startswith(
+        "No route for '/models'; the routes are: GET /ping, POST /invocations, "
+        "GET /v1/models, "
     )
+    assert "POST /v2/models/model/infer" in response.json()["routes"]
+
+
+def test_platform_routes_off_404(server: Server) -> None:
+    response = server.request("POST", "/score", b"{}", {"Content-Type": "text/csv"})
+
+    assert response.status == 404
+    assert "POST /score" not in response.json()["routes"]
+    assert "GET /" not in response.json()["routes"]
 
 
 @pytest.mark.parametrize(

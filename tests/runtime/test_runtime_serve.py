@@ -68,19 +68,26 @@ def test_load_crash_exits(project: Project, workers: str) -> None:
 
 def test_load_crash_kills_slow_worker(project: Project, tmp_path: Path) -> None:
     claim = tmp_path / "first-worker"
+    second = tmp_path / "second-worker"
     project.write_source(
         "serve.py",
         f"""
         import os
+        import pathlib
         import time
 
         def load(ctx):
-            # The first worker fails; the other stays inside load().
+            # The first worker fails once the other is inside load(), which
+            # it does not leave. Waiting keeps the order on a busy machine.
             try:
                 os.close(os.open({str(claim)!r}, os.O_CREAT | os.O_EXCL))
             except FileExistsError:
+                pathlib.Path({str(second)!r}).touch()
                 time.sleep(60)
                 return None
+            deadline = time.monotonic() + 15
+            while not os.path.exists({str(second)!r}) and time.monotonic() < deadline:
+                time.sleep(0.05)
             raise RuntimeError("weights file is corrupt")
 
         def predict(model, data, ctx):
@@ -195,6 +202,12 @@ def test_serve_two_workers_answer(project: Project) -> None:
     server = start_server(project, MLDOCK_SERVE_WORKERS="2")
     try:
         response = server.post(b'{"x": 1}', "application/json")
+        # /ping returns 200 once one worker is up, and the other may still be loading.
+        deadline = time.monotonic() + CRASH_EXIT_TIMEOUT
+        while server.stderr().count("Model loaded in process") < 2:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
     finally:
         server.stop()
 
@@ -220,3 +233,10 @@ def test_serve_sigterm_stops(project: Project) -> None:
     server.process.wait(timeout=CRASH_EXIT_TIMEOUT)
 
     assert "Application shutdown complete" in server.stderr()
+
+
+def test_serve_invalid_platform(project: Project) -> None:
+    result = project.run("serve", MLDOCK_PLATFORM="aws")
+
+    assert result.returncode == 2, result.stderr
+    assert "MLDOCK_PLATFORM is 'aws', not one of sagemaker, vertex" in result.stderr

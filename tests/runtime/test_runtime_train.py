@@ -6,6 +6,7 @@ import json
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from runtime_harness import Project
@@ -161,6 +162,29 @@ def test_train_logs_start_and_end(reporting: Project) -> None:
     assert not (reporting.ml_root / "output" / "failure").exists()
 
 
+@pytest.mark.parametrize("as_uri", [False, True])
+def test_train_vertex_model_dir(
+    reporting: Project, tmp_path: Path, as_uri: bool
+) -> None:
+    target = tmp_path / "vertex model"
+    location = target.as_uri() if as_uri else str(target)
+
+    result = reporting.run("train", AIP_MODEL_DIR=location)
+
+    assert result.returncode == 0, describe(result)
+    report = json.loads((target / "report.json").read_text())
+    assert report["model_dir"] == str(target)
+    assert f"{target} contains: report.json" in result.stderr
+
+
+def test_train_vertex_gs_model_dir(reporting: Project) -> None:
+    result = reporting.run("train", AIP_MODEL_DIR="gs://bucket/model/")
+
+    assert result.returncode == 0, describe(result)
+    assert read_report(reporting)["model_dir"] == str(reporting.ml_root / "model")
+    assert "AIP_MODEL_DIR is gs://bucket/model/, which the runtime" in result.stderr
+
+
 def test_channel_unknown_lists_channels(reporting: Project) -> None:
     reporting.write_source(
         "train.py",
@@ -244,6 +268,9 @@ def test_train_signal_stops(
     deadline = time.monotonic() + 20
     while not started.exists() and time.monotonic() < deadline:
         time.sleep(0.02)
+    # The file exists before write_text() returns, and a signal that arrives
+    # inside it gives a traceback without the sleep line.
+    time.sleep(0.3)
 
     process.send_signal(signum)
     _, stderr = process.communicate(timeout=20)
