@@ -161,18 +161,21 @@ def registries(project_dir: Path) -> None:
     host = get_plugin_host()
     kinds = host.registries()
     click.echo("registry kinds:")
+    width = max(map(len, kinds), default=0)
     for name in sorted(kinds):
         origin = host.origin("registry", name)
-        click.echo(f"  {name:<12} {kinds[name].description}  [{origin.distribution} {origin.version}]")
+        click.echo(f"  {name:<{width}}  {kinds[name].description}  [{origin.distribution} {origin.version}]")
     if not (project_dir / CONFIG_FILE).is_file():
         return
     project = load_project(project_dir)
     click.echo(f"registries of {project.root / CONFIG_FILE}:")
     if not project.config.registries:
         click.echo("  none")
+    name_width = max(map(len, project.config.registries), default=0)
+    kind_width = max((len(options["kind"]) for options in project.config.registries.values()), default=0)
     for name, options in sorted(project.config.registries.items()):
         kind = kinds.get(options["kind"])
         host_name = options.get("host") or (kind.host_for(options) if kind else None) or "?"
         repository = options.get("repository") or project.name
         missing = "" if kind else "  (kind not installed)"
-        click.echo(f"  {name:<12} {options['kind']:<10} {host_name}/{repository}{missing}")
+        click.echo(f"  {name:<{name_width}}  {options['kind']:<{kind_width}}  {host_name}/{repository}{missing}")

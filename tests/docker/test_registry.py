@@ -198,4 +198,4 @@ def test_registries_listing(python_project):
     result = run_mldock("registries", cwd=python_project)
     assert result.returncode == 0, describe(result)
     assert "dockerhub" in result.stdout
-    assert "hub          dockerhub  docker.io/someone/model" in result.stdout
+    assert "  hub  dockerhub  docker.io/someone/model" in result.stdout
