@@ -100,6 +100,29 @@ def signals_deferred() -> Iterator[None]:
             signal.signal(sig, old)
 
 
+def clear_leftover(client: docker.DockerClient, name: str, report: Callable[[str], None]) -> None:
+    """Remove a stopped container of ours that still holds ``name``; refuse a running one.
+
+    A container is left behind when mldock itself was killed, or when a
+    detached server exited; its name would block the next run.
+    """
+    from docker.errors import NotFound
+
+    try:
+        container = client.containers.get(name)
+    except NotFound:
+        return
+    if container.status in ("running", "restarting", "paused"):
+        raise RunError(
+            f"container {name} of this project is already running; stop it with 'mldock stop' first"
+        )
+    code = container.attrs.get("State", {}).get("ExitCode")
+    logs = tail_logs(container, 10).strip()
+    detail = f"; its last log lines:\n{logs}" if logs else ""
+    report(f"removing the leftover container {name} ({container.status}, exit code {code}){detail}")
+    container.remove(force=True)
+
+
 def create(client: docker.DockerClient, spec: ContainerSpec) -> Container:
     """Create (not start) the container, turning Docker's errors into one line."""
     from docker.errors import APIError
@@ -117,11 +140,6 @@ def create(client: docker.DockerClient, spec: ContainerSpec) -> Container:
             platform=spec.platform,
             detach=True,
         )
-    except Interrupted:
-        # The engine may have made the container before the signal arrived.
-        with signals_deferred(), contextlib.suppress(APIError):
-            client.containers.get(spec.name).remove(force=True)
-        raise
     except APIError as error:
         if error.status_code == 409:
             raise RunError(
@@ -131,6 +149,11 @@ def create(client: docker.DockerClient, spec: ContainerSpec) -> Container:
         from mldock_core.engine import api_error
 
         raise api_error(error, f"creating a container from {spec.image}") from error
+    except BaseException:
+        # The engine may have made the container before the signal arrived.
+        with signals_deferred(), contextlib.suppress(APIError):
+            client.containers.get(spec.name).remove(force=True)
+        raise
 
 
 def start(container: Container) -> None:

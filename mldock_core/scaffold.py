@@ -164,12 +164,19 @@ def write_project(
         raise TemplateError(f"{blocked[0]} is a folder, but the template writes a file there; rename it")
 
     written = []
-    for item in planned:
-        path = directory / item.relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(item.content)
-        written.append(path)
-    for folder in folders:
-        (directory / folder).mkdir(parents=True, exist_ok=True)
+    try:
+        for item in planned:
+            path = directory / item.relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(item.content)
+            written.append(path)
+        for folder in folders:
+            (directory / folder).mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        where = error.filename or directory
+        raise TemplateError(
+            f"cannot write {where}: {error.strerror}; choose a folder you can write to "
+            f"({len(written)} files were written before this)"
+        ) from None
     logger.debug("wrote %d files into %s", len(written), directory)
     return written

@@ -102,6 +102,7 @@ def run(
     report: Callable[[str], None],
 ) -> None:
     """Run training to its end, streaming its logs; raise when it fails."""
+    containers.clear_leftover(client, spec.name, report)
     with containers.signals_raise():
         container = containers.create(client, spec)
         try:

@@ -25,6 +25,31 @@ logger = logging.getLogger(__name__)
 # Project-relative top-level folders never sent, whatever .dockerignore says:
 # local runs write data, models and outputs there, and they can be large or secret.
 ALWAYS_EXCLUDED = ("data", "model", "output", "config", ".mldock", ".git")
+# Files that hold credentials by convention. They are never sent, in any
+# folder, because an image is copied to registries and machines the user may
+# not control; the values belong in `-e KEY=VALUE` at run time instead.
+SECRET_FILE_PATTERNS = (
+    "**/.env",
+    "**/*.env",
+    "**/.env.*",
+    "**/.aws",
+    "**/.ssh",
+    "**/.docker/config.json",
+    "**/.netrc",
+    "**/.pypirc",
+    "**/.git-credentials",
+    "**/id_rsa",
+    "**/id_dsa",
+    "**/id_ecdsa",
+    "**/id_ed25519",
+    "**/*.pem",
+    "**/*.key",
+    "**/*.p12",
+    "**/*.pfx",
+    "**/credentials.json",
+    "**/service-account*.json",
+)
+SECRET_FILES_SOURCE = "mldock's list of secret files"
 
 _SKIPPED_FOLDERS = ("__pycache__",)
 _SKIPPED_SUFFIXES = (".pyc",)
@@ -62,8 +87,14 @@ class _Exclusion:
 
     relative: str
     rule: IgnoreRule | None  # None for the ALWAYS_EXCLUDED rule
+    secret: bool = False
 
     def reason(self) -> str:
+        if self.secret and self.rule is not None:
+            return (
+                f"looks like a file of credentials (it matches '{self.rule.text}'), and "
+                "mldock never puts those into an image"
+            )
         if self.rule is not None:
             return f"is excluded by {self.rule.describe()}"
         top = self.relative.split("/", 1)[0]
@@ -74,11 +105,15 @@ class _Exclusion:
         )
 
     def file_fix(self) -> str:
+        if self.secret:
+            return "pass its values at run time with -e KEY=VALUE, or rename the file if it holds no secret"
         if self.rule is not None:
             return f"remove that line or add '!{self.relative}' after it"
         return "move the file elsewhere in the project"
 
     def folder_fix(self) -> str:
+        if self.secret:
+            return "stop including it, and pass its values at run time with -e KEY=VALUE"
         if self.rule is not None:
             return "remove that line or stop including the folder"
         return "local runs mount it instead, so stop including it in the build"
@@ -96,6 +131,7 @@ class BuildContext:
         self._real_root = self.root.resolve()
         self.ignore = ignore if ignore is not None else DockerIgnore.from_project(root)
         self._entries: dict[str, _Entry] = {}
+        self.secrets_left_out: list[str] = []
 
     @property
     def arcnames(self) -> list[str]:
@@ -238,6 +274,9 @@ class BuildContext:
             # Decide on exclusion first, so an excluded file is never opened and an
             # excluded link never has to point anywhere valid.
             excluded_by = self._exclusion(child)
+            if excluded_by is not None and excluded_by.secret:
+                self.secrets_left_out.append(child)
+                continue
             if excluded_by is not None and not (
                 is_dir and self._may_include_below(child)
             ):
@@ -288,6 +327,9 @@ class BuildContext:
             return None
         if relative.split("/", 1)[0] in ALWAYS_EXCLUDED:
             return _Exclusion(relative, None)
+        secret_rule = _SECRET_FILES.excluding_rule(relative)
+        if secret_rule is not None:
+            return _Exclusion(relative, secret_rule, secret=True)
         rule = self.ignore.excluding_rule(relative)
         return _Exclusion(relative, rule) if rule is not None else None
 
@@ -456,3 +498,6 @@ def _quote(relpath: str, what: str | None) -> str:
     if what:
         return f"'{relpath}' (from {what})"
     return f"'{relpath}'"
+
+
+_SECRET_FILES = DockerIgnore(list(SECRET_FILE_PATTERNS), source=SECRET_FILES_SOURCE)

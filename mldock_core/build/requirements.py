@@ -51,6 +51,9 @@ _URL_SCHEMES = ("http", "https", "file", "ftp")
 
 # pip expands only this form of variable, and only with upper-case names.
 _ENV_VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
+# user:password@ in a URL, or any user part of an http(s) URL (often a token);
+# ssh's "git@" carries no secret and stays allowed.
+_URL_CREDENTIALS = re.compile(r"\b(?:https?://[^/\s@]+@|[a-z][a-z0-9+.-]*://[^/\s@:]+:[^/\s@]+@)", re.I)
 # A '#' starts a comment at the start of a line or after whitespace, so URL
 # fragments such as '#egg=name' stay part of the line.
 _COMMENT = re.compile(r"(^|\s+)#.*$")
@@ -352,6 +355,15 @@ class _Parser:
                 "and passing a secret as a build argument would store it in the "
                 "image; write the value itself, or for a private index put the "
                 "wheels in the project and list them by path"
+            )
+
+        if _URL_CREDENTIALS.search(line.text):
+            shown = re.sub(r"(://)[^/\s@]+@", r"\1***@", line.text)
+            raise line.error(
+                f"{_q(shown)} has credentials in a URL; the requirements file is copied "
+                "into the image, so they would be stored there for anyone with the image "
+                "to read; put the packages of the private index into the project as "
+                "wheels and list them by path"
             )
 
         requirement, options = _split_options(line)

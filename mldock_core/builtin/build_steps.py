@@ -30,6 +30,22 @@ def _json(value: object) -> str:
     return json.dumps(value)
 
 
+def _quoted(value: str, key: str) -> str:
+    """Quote ``value`` for ENV or LABEL so the image stores exactly this text.
+
+    Docker expands ``$NAME`` inside ENV and LABEL values, so ``$`` is
+    escaped; a line break cannot be stored there at all.
+    """
+    if "\n" in value or "\r" in value:
+        from mldock_core.errors import ConfigError
+
+        raise ConfigError(
+            f"{key} contains a line break, which an image's ENV or LABEL cannot hold; "
+            "put the value on one line, or pass it at run time with -e"
+        )
+    return _json(value).replace("$", "\\$")
+
+
 class BaseImage(BuildStep):
     name = "base-image"
     phase = "base"
@@ -151,10 +167,11 @@ class Metadata(BuildStep):
             "io.mldock.template": config.template or "",
             "io.mldock.version": __version__,
         }
-        return [
-            "ENV " + " ".join(f"{key}={_json(value)}" for key, value in environment.items()),
-            "LABEL " + " ".join(f"{_json(key)}={_json(value)}" for key, value in labels.items()),
-        ]
+        env_pairs = (f"{key}={_quoted(value, f'environment.{key}')}" for key, value in environment.items())
+        label_pairs = (
+            f"{_json(key)}={_quoted(value, f'build.labels.{key}')}" for key, value in labels.items()
+        )
+        return ["ENV " + " ".join(env_pairs), "LABEL " + " ".join(label_pairs)]
 
 
 @hookimpl

@@ -96,6 +96,12 @@ def build(
         return
     for notice in plan.notices:
         info(notice)
+    if plan.context.secrets_left_out:
+        info(
+            "left out of the image because they look like files of credentials: "
+            + ", ".join(plan.context.secrets_left_out)
+            + " (pass such values at run time with -e KEY=VALUE)"
+        )
     dockerfile = finish_context(plan)
     info(f"build context: {len(plan.context.arcnames)} files, {_size(plan.context.size)}")
     if project.config.build.platform:

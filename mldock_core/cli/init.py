@@ -59,5 +59,7 @@ def init(directory: Path, template_name: str | None, name: str | None, force: bo
         template, directory, project_name, force=force, origin=f"{origin.name} ({origin.distribution})"
     )
     info(f"wrote {len(written)} files into {directory} from template {template.name!r}")
-    next_steps = "" if directory.resolve() == directory.cwd() else f"cd {directory} && "
+    import shlex
+
+    next_steps = "" if directory.resolve() == directory.cwd() else f"cd {shlex.quote(str(directory))} && "
     info(f"next: {next_steps}mldock build && mldock train && mldock serve --detach")

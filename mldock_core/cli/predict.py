@@ -27,6 +27,8 @@ CONTENT_TYPES = {
 
 def content_type_for(payload: str | None, given: str | None) -> str:
     """Return the Content-Type: the option, else one from the file extension."""
+    if payload not in (None, "-") and os.path.isdir(payload):
+        raise ConfigError(f"payload {payload!r} is a folder; pass a file")
     if given:
         return given
     if payload is None or payload == "-":
@@ -44,7 +46,10 @@ def read_payload(payload: str | None) -> bytes:
     if payload is None or payload == "-":
         if sys.stdin.isatty():
             raise ConfigError("no payload given; pass a file, or '-' and send the request body on stdin")
-        return sys.stdin.buffer.read()
+        body = sys.stdin.buffer.read()
+        if not body:
+            raise ConfigError("no payload given: stdin was empty; pass a file, or send the request body on stdin")
+        return body
     try:
         with open(payload, "rb") as file:
             return file.read()
@@ -59,7 +64,7 @@ def read_payload(payload: str | None) -> bytes:
 @click.argument("payload", required=False)
 @click.option("--content-type", "-c", help="Content-Type of the request [default: from the file extension].")
 @click.option("--accept", "-a", help="Accept header, e.g. text/csv for a CSV response.")
-@click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds to wait for the response.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Seconds to wait for the response.")
 def predict(
     project_dir: Path,
     payload: str | None,
@@ -78,6 +83,7 @@ def predict(
     contract = get_plugin_host().get("runtime", "local").contract(project)
 
     endpoint = serving.find_endpoint(connect(), project, contract)
+    serving.check_payload_size(endpoint, len(body))
     response = serving.send(endpoint.url + contract.predict_route, body, media_type, accept, timeout)
     if response.status >= 400:
         text = response.body.decode("utf-8", errors="replace").strip()

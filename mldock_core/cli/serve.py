@@ -80,7 +80,7 @@ def serve(
         project,
         image,
         contract,
-        address=address,
+        address=serving.host_address(address),
         port=port or project.config.serve.port,
         environment=parse_assignments(environment, "-e", raw=True),
     )

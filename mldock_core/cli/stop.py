@@ -20,10 +20,12 @@ def stop(project_dir: Path, all_projects: bool) -> None:
     """Stop and remove the project's training and serving containers."""
     from mldock_core import containers
     from mldock_core.engine import connect
-    from mldock_core.project import LABEL_PROJECT, LABEL_PROJECT_DIR
+    from mldock_core.project import LABEL_PROJECT_DIR, LABEL_ROLE
 
     if all_projects:
-        labels = {LABEL_PROJECT: ""}
+        # The role label is set on containers mldock starts and never on images,
+        # so a plain `docker run` of an mldock image is left alone.
+        labels = {LABEL_ROLE: ""}
         scope = "mldock"
     else:
         root = project_dir.resolve()
@@ -39,3 +41,6 @@ def stop(project_dir: Path, all_projects: bool) -> None:
         info(f"removed container {container.name}")
     if not found:
         info(f"no containers of {scope} are running")
+        if not all_projects:
+            info("a project folder that was moved or renamed keeps its old containers; "
+                 "'mldock stop --all' stops every container mldock started")

@@ -116,17 +116,32 @@ def test_add_project_file_default_arcname(project: Path) -> None:
     assert context.add_project_path("./src/../requirements.txt") == ["requirements.txt"]
 
 
-def test_add_project_excluded_file_names_line(project: Path) -> None:
+def test_add_project_secret_file_rejected(project: Path) -> None:
     context = BuildContext(project)
 
     with pytest.raises(BuildContextError) as caught:
         context.add_project_path("secret.env", "code/secret.env", what="build.include")
 
     assert str(caught.value) == (
-        "'secret.env' (from build.include) is excluded by .dockerignore line 2 "
-        "('secret.env'), but the build needs it; remove that line or add "
-        "'!secret.env' after it"
+        "'secret.env' (from build.include) looks like a file of credentials (it matches "
+        "'**/*.env'), and mldock never puts those into an image, but the build needs it; "
+        "pass its values at run time with -e KEY=VALUE, or rename the file if it holds "
+        "no secret"
     )
+
+
+def test_secret_files_left_out_of_folders(project: Path) -> None:
+    (project / "src/.env").write_text("HF_TOKEN=x\n")
+    (project / "src/keys").mkdir()
+    (project / "src/keys/id_rsa").write_text("private\n")
+    (project / "src/.aws").mkdir()
+    (project / "src/.aws/credentials").write_text("[default]\n")
+    context = BuildContext(project)
+
+    added = context.add_project_path("src", "code/src")
+
+    assert not [name for name in added if ".env" in name or "id_rsa" in name or ".aws" in name]
+    assert context.secrets_left_out == ["src/.aws", "src/.env", "src/keys/id_rsa"]
 
 
 def test_add_project_always_excluded_file(project: Path) -> None:
@@ -318,16 +333,16 @@ def test_symlink_outside_but_excluded_ignored(project: Path) -> None:
 
 
 def test_symlink_to_excluded_target_rejected(project: Path) -> None:
-    (project / "src/settings.env").symlink_to("../secret.env")
+    (project / "src/settings.txt").symlink_to("../secret.env")
     context = BuildContext(project)
 
     with pytest.raises(BuildContextError) as caught:
         context.add_project_path("src")
 
     assert str(caught.value) == (
-        "symbolic link 'src/settings.env' points to 'secret.env', which is excluded "
-        "by .dockerignore line 2 ('secret.env'); exclude the link in .dockerignore "
-        "too, or delete it"
+        "symbolic link 'src/settings.txt' points to 'secret.env', which looks like a "
+        "file of credentials (it matches '**/*.env'), and mldock never puts those into "
+        "an image; exclude the link in .dockerignore too, or delete it"
     )
 
 

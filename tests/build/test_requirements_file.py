@@ -670,3 +670,25 @@ def test_empty_file(project: Path) -> None:
 
     assert plan.requirements == ()
     assert plan.files == ("requirements.txt",)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "--index-url https://user:s3cr3t@pypi.example.com/simple",
+        "--extra-index-url https://ghp_token123@pypi.example.com/simple",
+        "private-pkg @ https://user:s3cr3t@files.example.com/private_pkg-1.0-py3-none-any.whl",
+        "git+https://oauth2:s3cr3t@git.example.com/team/pkg.git#egg=pkg",
+    ],
+)
+def test_url_credentials_rejected(project: Path, line: str) -> None:
+    message = error_of(project, f"numpy==1.26.4\n{line}\n")
+    assert message.startswith("requirements.txt, line 2: ")
+    assert "has credentials in a URL" in message
+    assert "s3cr3t" not in message
+    assert "ghp_token123" not in message
+
+
+def test_ssh_user_allowed(project: Path) -> None:
+    plan = read(project, "git+ssh://git@github.com/example-org/pkg.git@v1#egg=pkg\n")
+    assert plan.system_packages == ("git",)
