@@ -135,7 +135,45 @@ def compose_document(text: str, file_name: str) -> yaml.MappingNode:
             f"{file_name}: the document at line {line_of(root)} must be a mapping "
             f"of keys such as 'name: fraud-model', found {describe_node(root)}"
         )
+    _check_expanded_size(root, file_name)
     return root
+
+
+MAX_EXPANDED_NODES = 100_000
+
+
+def _check_expanded_size(root: yaml.Node, file_name: str) -> None:
+    """Reject aliases that expand to a huge or endless document before anything walks it.
+
+    Aliases share nodes, so a few lines can stand for billions of values;
+    the size is counted once per distinct node.
+    """
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            return 0  # a node that contains itself; the loader names it later
+        active.add(key)
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [item for pair in node.value for item in pair]
+        total = 1 + sum(size(child) for child in children)
+        active.discard(key)
+        sizes[key] = total
+        if total > MAX_EXPANDED_NODES:
+            raise ConfigError(
+                f"{file_name}: the YAML aliases from line {line_of(node)} expand to more than "
+                f"{MAX_EXPANDED_NODES} values; write the values out instead of nesting aliases"
+            )
+        return total
+
+    size(root)
 
 
 def _syntax_message(error: yaml.MarkedYAMLError, text: str, file_name: str) -> str:

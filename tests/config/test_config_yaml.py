@@ -170,3 +170,17 @@ def test_merge_of_scalar_rejected(tmp_path):
         "mldock.yaml: '<<' in 'serve' at line 3 must merge a mapping or a list of "
         "mappings, found an integer (5)"
     )
+
+
+def test_alias_bomb_rejected(tmp_path):
+    from mldock_core.config import load_config
+    from mldock_core.errors import ConfigError
+
+    lines = ["name: demo", "hyperparameters:", "  a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]"]
+    for previous, name in zip("abcdef", "bcdefg"):
+        lines.append(f"  {name}: &{name} [{', '.join([f'*{previous}'] * 10)}]")
+    (tmp_path / "mldock.yaml").write_text("\n".join(lines) + "\n")
+    with pytest.raises(ConfigError) as raised:
+        load_config(tmp_path)
+    assert "the YAML aliases from line" in str(raised.value)
+    assert "expand to more than 100000 values" in str(raised.value)
