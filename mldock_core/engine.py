@@ -84,6 +84,12 @@ def image_exists(client: docker.DockerClient, reference: str) -> bool:
     return True
 
 
-def require_image(client: docker.DockerClient, reference: str) -> None:
-    if not image_exists(client, reference):
-        raise RunError(f"image {reference} not found; build it first with 'mldock build'")
+def require_image(client: docker.DockerClient, reference: str) -> dict[str, str]:
+    """Raise when the image is missing; return its labels."""
+    from docker.errors import ImageNotFound
+
+    try:
+        image = client.images.get(reference)
+    except ImageNotFound:
+        raise RunError(f"image {reference} not found; build it first with 'mldock build'") from None
+    return image.labels or {}

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 LABEL_PROJECT = "io.mldock.project"
 LABEL_PROJECT_DIR = "io.mldock.project-dir"
 LABEL_ROLE = "io.mldock.role"
+LABEL_INPUTS = "io.mldock.inputs"
+"""Image label: the sha256 of the build context the image was built from."""
 DEFAULT_TAG = "latest"
 
 

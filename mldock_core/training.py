@@ -23,6 +23,15 @@ FAILURE_FILE = "failure"
 HOST_NAME = "algo-1"
 
 
+def earlier_model_files(project: Project, shown: int = 5) -> list[str]:
+    """Return the names of files already in model/, a few at most, for a notice."""
+    folder = project.model_dir
+    if not folder.is_dir():
+        return []
+    names = sorted(entry.name for entry in folder.iterdir())
+    return names[:shown] + ([f"{len(names) - shown} more"] if len(names) > shown else [])
+
+
 def _write_json(path: Path, value: object) -> None:
     path.write_text(json.dumps(value, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 

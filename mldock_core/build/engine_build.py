@@ -84,6 +84,7 @@ def run_build(
     no_cache: bool,
     on_step: Callable[[int, int, str], None],
     on_output: Callable[[str], None],
+    labels: dict[str, str] | None = None,
 ) -> BuildResult:
     """Send the plan's build context to the engine and follow the build to its end."""
     from docker.errors import APIError
@@ -104,6 +105,7 @@ def run_build(
             forcerm=True,
             nocache=no_cache,
             platform=config.build.platform,
+            labels=labels,
             decode=True,
         )
         for chunk in stream:

@@ -97,6 +97,34 @@ def _read_user_dockerfile(project: Project, relative: str) -> str:
         ) from None
 
 
+def context_digest(plan: BuildPlan) -> str:
+    """Return the sha256 of the finished build context: equal contexts, equal digests."""
+    import hashlib
+
+    return "sha256:" + hashlib.sha256(plan.context.to_tar().getvalue()).hexdigest()
+
+
+def stale_image_notice(project: Project, host: PluginHost, image: str, labels: dict[str, str]) -> str | None:
+    """Return a notice when ``image`` was built from other files than the project has now."""
+    from mldock_core.errors import MldockError
+    from mldock_core.project import LABEL_INPUTS
+
+    built_from = labels.get(LABEL_INPUTS)
+    if built_from is None:
+        return None
+    try:
+        plan = make_plan(project, host, image.rpartition(":")[2])
+        finish_context(plan)
+    except MldockError:
+        return None  # the next build reports what is wrong
+    if context_digest(plan) == built_from:
+        return None
+    return (
+        f"the image {image} was built before the latest changes to the project's code, "
+        "requirements or mldock.yaml; run 'mldock build' to include them"
+    )
+
+
 def finish_context(plan: BuildPlan) -> str:
     """Add a generated Dockerfile to the build context; return the Dockerfile's path in it."""
     dockerfile = plan.project.config.build.dockerfile

@@ -83,7 +83,8 @@ def build(
 ) -> None:
     """Build the project's image with the local Docker engine."""
     from mldock_core.build.engine_build import run_build
-    from mldock_core.build.plan import finish_context, make_plan
+    from mldock_core.build.plan import context_digest, finish_context, make_plan
+    from mldock_core.project import LABEL_INPUTS
     from mldock_core.engine import connect
     from mldock_core.plugins import get_plugin_host
 
@@ -110,7 +111,8 @@ def build(
     client = connect()
     with _progress(verbose) as (on_step, on_output):
         result = run_build(
-            client, plan, dockerfile, no_cache=no_cache, on_step=on_step, on_output=on_output
+            client, plan, dockerfile, no_cache=no_cache, on_step=on_step, on_output=on_output,
+            labels={LABEL_INPUTS: context_digest(plan)},
         )
     host.pm.hook.mldock_after_build(project=project, image=client.images.get(result.image_id))
     short_id = result.image_id.removeprefix("sha256:")[:12]

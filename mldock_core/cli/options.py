@@ -28,10 +28,10 @@ def project_dir_option(function: F) -> F:
         "-d",
         "project_dir",
         type=click.Path(file_okay=False),
-        default=".",
+        default=None,
         callback=as_path,
-        show_default="the current folder",
-        help="The project folder (the one holding mldock.yaml).",
+        help="The project folder (the one holding mldock.yaml) [default: the current "
+        "folder, or the nearest one above it with an mldock.yaml].",
     )(function)
 
 
@@ -47,10 +47,31 @@ def stage_option(function: F) -> F:
     )(function)
 
 
-def load_project(project_dir: Path, stage: str | None = None) -> Project:
+def find_project_dir(project_dir: Path | None) -> Path:
+    """Return ``--dir``, or else the nearest folder from here upwards with an mldock.yaml.
+
+    Like git, a command run in src/ of a project finds the project; when no
+    folder has one, the current folder is returned and loading it reports that.
+    """
+    from pathlib import Path
+
+    from mldock_core.config import CONFIG_FILE
+
+    if project_dir is not None:
+        return project_dir
+    here = Path.cwd()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_FILE).is_file():
+            if folder != here:
+                info(f"using the project in {folder}")
+            return folder
+    return here
+
+
+def load_project(project_dir: Path | None, stage: str | None = None) -> Project:
     from mldock_core.project import Project
 
-    return Project.load(project_dir, stage=stage)
+    return Project.load(find_project_dir(project_dir), stage=stage)
 
 
 def resolve_tag(project: Project, tag: str | None, stage: str | None) -> str:

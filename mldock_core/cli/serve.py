@@ -63,6 +63,7 @@ def serve(
     container's logs follow until Ctrl-C, which stops and removes it.
     """
     from mldock_core import serving
+    from mldock_core.build.plan import stale_image_notice
     from mldock_core.containers import emulation_notice
     from mldock_core.engine import connect, require_image
     from mldock_core.plugins import get_plugin_host
@@ -75,7 +76,10 @@ def serve(
         info(notice)
 
     client = connect()
-    require_image(client, image)
+    labels = require_image(client, image)
+    stale = stale_image_notice(project, get_plugin_host(), image, labels)
+    if stale:
+        info(f"warning: {stale}")
     spec = serving.prepare(
         project,
         image,

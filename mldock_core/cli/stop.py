@@ -28,7 +28,9 @@ def stop(project_dir: Path, all_projects: bool) -> None:
         labels = {LABEL_ROLE: ""}
         scope = "mldock"
     else:
-        root = project_dir.resolve()
+        from mldock_core.cli.options import find_project_dir
+
+        root = find_project_dir(project_dir).resolve()
         if not (root / "mldock.yaml").is_file():
             info(f"note: {root} has no mldock.yaml; looking for containers started from it anyway")
         labels = {LABEL_PROJECT_DIR: str(root)}

@@ -60,8 +60,10 @@ def train(
     output/failure and mldock exits with the container's exit status.
     """
     from mldock_core import training
+    from mldock_core.build.plan import stale_image_notice
     from mldock_core.containers import emulation_notice
     from mldock_core.engine import connect, require_image
+    from mldock_core.plugins import get_plugin_host
 
     project = load_project(project_dir, stage)
     image = project.image(resolve_tag(project, tag, stage))
@@ -72,7 +74,16 @@ def train(
         info(notice)
 
     client = connect()
-    require_image(client, image)
+    labels = require_image(client, image)
+    stale = stale_image_notice(project, get_plugin_host(), image, labels)
+    if stale:
+        info(f"warning: {stale}")
+    earlier = training.earlier_model_files(project)
+    if earlier:
+        info(
+            f"note: model/ still holds {', '.join(earlier)} from an earlier run; train() "
+            "writes over what it writes again, and the rest stays"
+        )
     spec = training.prepare(project, image, spec_hyperparameters, spec_environment)
     training.run(client, project, spec, write=click.echo, report=info)
     info(f"training finished; the model is in {project.model_dir}")

@@ -165,9 +165,12 @@ def registries(project_dir: Path) -> None:
     for name in sorted(kinds):
         origin = host.origin("registry", name)
         click.echo(f"  {name:<{width}}  {kinds[name].description}  [{origin.distribution} {origin.version}]")
-    if not (project_dir / CONFIG_FILE).is_file():
+    from mldock_core.cli.options import find_project_dir
+
+    folder = find_project_dir(project_dir)
+    if not (folder / CONFIG_FILE).is_file():
         return
-    project = load_project(project_dir)
+    project = load_project(folder)
     click.echo(f"registries of {project.root / CONFIG_FILE}:")
     if not project.config.registries:
         click.echo("  none")
