@@ -82,5 +82,5 @@ def test_serve_twice(python_project: Path, mldock_docker):
 
     second = run_mldock("serve", "--detach", "--port", str(free_port()), cwd=python_project)
     assert second.returncode == 1, describe(second)
-    assert "already exists, so this project is already running" in second.stderr
+    assert "of this project is already running; stop it with 'mldock stop' first" in second.stderr
     assert len(project_containers(mldock_docker, python_project)) == 1

@@ -49,7 +49,7 @@ def test_install_fresh_venv(built_project, ecr, ecr_registry, mldock_docker, tmp
 
     listing = run_in(venv, "mldock", "registries", cwd=built_project)
     assert listing.returncode == 0, describe(listing)
-    assert "  ecr          Amazon ECR" in listing.stdout, describe(listing)
+    assert "ecr Amazon ECR" in " ".join(listing.stdout.split()), describe(listing)
     assert "[mldock-aws 0.1.0]" in listing.stdout, describe(listing)
 
     repository = built_project.name

@@ -192,9 +192,7 @@ def test_registries_listing(mldock_project):
 
     result = run_mldock("registries", cwd=project)
     assert result.returncode == 0, describe(result)
-    assert (
-        "  ecr          Amazon ECR (ACCOUNT.dkr.ecr.REGION.amazonaws.com)"
-        in result.stdout
-    )
-    assert "[mldock-aws 0.1.0]" in result.stdout
-    assert f"  ecr          ecr        {ECR_HOST}/ml/iris" in result.stdout
+    listing = " ".join(result.stdout.split())  # column widths follow the longest name
+    assert "ecr Amazon ECR (ACCOUNT.dkr.ecr.REGION.amazonaws.com)" in listing
+    assert "[mldock-aws 0.1.0]" in listing
+    assert f"ecr ecr {ECR_HOST}/ml/iris" in listing

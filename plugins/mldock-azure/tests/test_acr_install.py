@@ -115,7 +115,7 @@ def test_install_in_fresh_venv(
     listing = run("registries", cwd=project, env=env)
     assert listing.returncode == 0, describe(listing)
     assert "[mldock-azure 0.1.0]" in listing.stdout, describe(listing)
-    assert f"  acr          acr        {registry.host}/models/iris" in listing.stdout
+    assert f"acr acr {registry.host}/models/iris" in " ".join(listing.stdout.split())
 
     push_and_check(run, project, registry, env)
     pull_and_check(run, mldock_docker, project, registry, env)

@@ -81,7 +81,7 @@ def test_install_alone(
     kinds = [line.split()[0] for line in kind_lines]
     assert kinds == ["artifact-registry", "docker", "dockerhub"], describe(listing)
     assert kind_lines[0].endswith("[mldock-gcp 0.1.0]")
-    assert f"artifact-registry {registry.host}/{image_path}" in listing.stdout
+    assert f"artifact-registry {registry.host}/{image_path}" in " ".join(listing.stdout.split())
 
     pushed = run_venv(venv, "push", cwd=project)
     assert pushed.returncode == 0, describe(pushed)
