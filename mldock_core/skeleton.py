@@ -57,7 +57,27 @@ def write_plugin(name: str, kind: str, parent: Path) -> Path:
             content = _render(content.decode("utf-8"), variables).encode("utf-8")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
+    _copy_starter_files(target / variables["package"] / "template")
     return target
+
+
+# The new template starts from the code, data and ignore files of the
+# built-in python template; its config comes from the class's declarations.
+STARTER_FILES = ("src", "data", "dot-dockerignore", "dot-gitignore")
+
+
+def _copy_starter_files(destination: Path) -> None:
+    python_template = files("mldock_core.builtin.templates") / "python"
+    for name in STARTER_FILES:
+        entry = python_template / name
+        if not entry.is_dir():
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            (destination / name).write_bytes(entry.read_bytes())
+            continue
+        for relative, item in _walk(entry, PurePosixPath(name)):
+            path = destination.joinpath(*relative.parts)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(item.read_bytes())
 
 
 def _walk(folder, prefix: PurePosixPath):
