@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from mldock_core.errors import ConfigError
+
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
@@ -111,19 +113,93 @@ class BuildStep:
         raise NotImplementedError
 
 
+RAW = "raw"
+"""Envelope: the payload is the request body, sent with its own Content-Type."""
+INSTANCES = "instances"
+"""Envelope: ``{"instances": [...]}`` in, ``{"predictions": [...]}`` out."""
+KSERVE_V2 = "kserve-v2"
+"""Envelope: KServe v2 input tensors in, output tensors out."""
+ENVELOPES = (RAW, INSTANCES, KSERVE_V2)
+
+
+@dataclass(frozen=True)
+class TrainingContract:
+    """The variables and folders a platform gives a training container.
+
+    ``mldock train`` mounts the project's folders at these paths in the
+    container, and ``mldock verify`` checks that the image writes the model and
+    the failure file where the platform collects them. Every path is absolute.
+    """
+
+    environment: dict[str, str] = field(default_factory=dict)
+    """Variables the platform sets in the training container."""
+    data_dir: str = "/opt/ml/input/data"
+    """Each data channel is mounted read-only at ``data_dir/<channel>``."""
+    config_dir: str = "/opt/ml/input/config"
+    """The folder where config/ (hyperparameters.json and more) is mounted."""
+    model_dir: str = "/opt/ml/model"
+    """The folder where the platform collects the model; model/ is mounted there."""
+    output_dir: str = "/opt/ml/output"
+    """The project's output/ is mounted here."""
+    failure_file: str = "/opt/ml/output/failure"
+    """The file where a failed run must write its reason, inside ``output_dir``."""
+
+    def __post_init__(self) -> None:
+        if not self.failure_file.startswith(self.output_dir.rstrip("/") + "/"):
+            raise ValueError(
+                f"failure_file {self.failure_file!r} is not inside output_dir "
+                f"{self.output_dir!r}; put it in output_dir so that it lands in output/"
+            )
+
+
 @dataclass(frozen=True)
 class ContainerContract:
-    """How a platform starts a container: its variables, paths, port and routes."""
+    """The variables, paths, port and routes a platform gives a serving container.
+
+    The first five fields keep their order, so ``ContainerContract(9000)`` and
+    the keyword forms of older plugins still work. ``training`` is None for a
+    platform that only serves models.
+    """
 
     port: int = 8080
+    """The port the platform sends requests to, inside the container."""
     health_route: str = "/ping"
+    """The GET route that must return 200 once the model is loaded."""
     predict_route: str = "/invocations"
+    """The POST route that runs a prediction."""
     ml_root: str = "/opt/ml"
     environment: dict[str, str] = field(default_factory=dict)
+    """Variables the platform sets in the serving container."""
+    model_dir: str | None = None
+    """The read-only mount point of the model folder; None means ``{ml_root}/model``."""
+    envelope: str = RAW
+    """The request format of the predict route: one of :data:`ENVELOPES`."""
+    probe_routes: tuple[str, ...] = ()
+    """More GET routes the platform probes, such as readiness; each must return 200."""
+    health_deadline: float | None = None
+    """Seconds from container start until the health route must return 200.
+
+    None means the platform sets no limit, and the project's
+    ``serve.startup_timeout`` applies.
+    """
+    predict_timeout: float | None = None
+    """Seconds the platform waits for a prediction; None means no limit."""
+    training: TrainingContract | None = field(default_factory=TrainingContract)
+
+    def __post_init__(self) -> None:
+        if self.envelope not in ENVELOPES:
+            raise ValueError(
+                f"envelope {self.envelope!r} is not one of {', '.join(ENVELOPES)}"
+            )
+
+    @property
+    def model_mount(self) -> str:
+        """Return where the model folder is mounted in the serving container."""
+        return self.model_dir or f"{self.ml_root}/model"
 
 
 class Runtime:
-    """A platform's container contract, emulated locally by ``mldock train`` and ``serve``.
+    """A platform's container contract, run locally by ``train``, ``serve``, ``verify``.
 
     A minimal runtime plugin::
 
@@ -133,14 +209,59 @@ class Runtime:
 
             def contract(self, project):
                 return ContainerContract(port=9000)
+
+    A platform with several request protocols lists them in ``protocols``,
+    the default first, and takes the chosen one in ``contract``::
+
+        class Mesh(Runtime):
+            name = "mesh"
+            protocols = ("v2", "v1")
+
+            def contract(self, project, protocol=None):
+                if (protocol or "v2") == "v1":
+                    return ContainerContract(
+                        predict_route="/v1/predict", envelope=INSTANCES
+                    )
+                return ContainerContract(predict_route="/v2/infer", envelope=KSERVE_V2)
     """
 
     name: ClassVar[str]
     description: ClassVar[str] = ""
+    protocols: ClassVar[tuple[str, ...]] = ()
+    """The platform's request protocols, the default first; empty for one protocol."""
 
-    def contract(self, project: Project) -> ContainerContract:
-        """Return the contract this platform applies to ``project``'s image."""
+    def contract(
+        self, project: Project, protocol: str | None = None
+    ) -> ContainerContract:
+        """Return the contract this platform applies to ``project``'s image.
+
+        ``protocol`` is passed only to runtimes that declare ``protocols``.
+        """
         raise NotImplementedError
+
+    def contract_for(
+        self, project: Project, protocol: str | None = None
+    ) -> ContainerContract:
+        """Return the contract for ``protocol``, checked against ``protocols``.
+
+        ``contract`` gets the protocol only from runtimes that declare
+        protocols, so a runtime written as ``contract(self, project)`` works.
+        """
+        if not self.protocols:
+            if protocol is not None:
+                raise ConfigError(
+                    f"runtime {self.name!r} has one protocol, so --protocol "
+                    f"{protocol!r} does not apply; leave --protocol out"
+                )
+            return self.contract(project)
+        if protocol is None:
+            protocol = self.protocols[0]
+        if protocol not in self.protocols:
+            raise ConfigError(
+                f"runtime {self.name!r} has no protocol {protocol!r}; use one of "
+                f"{', '.join(self.protocols)}"
+            )
+        return self.contract(project, protocol=protocol)
 
 
 @dataclass(frozen=True)

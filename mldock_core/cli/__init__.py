@@ -28,14 +28,16 @@ BUILTIN_COMMANDS = {
     "pull": "mldock_core.cli.transfer:pull",
     "registries": "mldock_core.cli.transfer:registries",
     "plugin": "mldock_core.cli.plugin:plugin",
+    "runtimes": "mldock_core.cli.runtimes:runtimes",
+    "verify": "mldock_core.cli.verify:verify",
 }
 # The help listing shows these instead of importing every command module to
 # read its docstring; a test keeps them equal to each command's short help.
 COMMAND_SUMMARIES = {
     "init": "Write a new project from a template.",
     "build": "Build the project's image with the local Docker engine.",
-    "train": "Train in the project's image with SageMaker's /opt/ml layout.",
-    "serve": "Serve model/ as SageMaker would and wait until it responds.",
+    "train": "Train in the project's image as a platform would.",
+    "serve": "Serve model/ as a platform would and wait until it responds.",
     "predict": "Send a request to the running server and print the response.",
     "stop": "Stop and remove the project's containers.",
     "plugins": "List plugins, what each contributes, and load errors.",
@@ -44,6 +46,8 @@ COMMAND_SUMMARIES = {
     "pull": "Pull the project's image from a registry.",
     "registries": "List registry kinds and the project's registries.",
     "plugin": "Write a new plugin distribution.",
+    "runtimes": "List the runtimes '--runtime' accepts.",
+    "verify": "Check the image against each platform's container contract.",
 }
 DEBUG_VARIABLE = "MLDOCK_DEBUG"
 

@@ -68,6 +68,13 @@ def find_project_dir(project_dir: Path | None) -> Path:
     return here
 
 
+def env_option(help_text: str) -> Callable[[F], F]:
+    """Add ``--env/-e KEY=VALUE`` (repeatable): variables for the containers a command starts."""
+    return click.option(
+        "--env", "-e", "environment", multiple=True, metavar="KEY=VALUE", help=help_text
+    )
+
+
 def load_project(project_dir: Path | None, stage: str | None = None) -> Project:
     from mldock_core.project import Project
 

@@ -52,7 +52,8 @@ class ServeContext:
     """The argument of ``load(ctx)``.
 
     ``model_dir`` is AZUREML_MODEL_DIR on Azure ML, AIP_STORAGE_URI when that is a
-    local path or file:// URI, else model/ under the ML root. ``model_uri`` is a
+    local path or file:// URI, /mnt/models when MLDOCK_PLATFORM is kserve, else
+    model/ under the ML root. ``model_uri`` is a
     remote AIP_STORAGE_URI (gs://) that the runtime did not download, else None.
     """
 

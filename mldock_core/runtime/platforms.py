@@ -10,6 +10,8 @@ finds out where it runs without a setting per platform:
   ``MLDOCK_PLATFORM=azureml`` does the same without a model folder.
 - KServe's v1 and v2 routes are always served, because their paths (under /v1/models
   and /v2) clash with no other platform's, so a deployment needs no variable.
+  ``MLDOCK_PLATFORM=kserve`` makes /mnt/models, where KServe's storage initializer
+  puts the model of ``storageUri``, the model folder.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from .settings import MlLayout
 
 PLATFORM_NAMES = ("sagemaker", "vertex", "azureml", "kserve")
 DEFAULT_MODEL_NAME = "model"
+KSERVE_MODEL_DIR = "/mnt/models"
 
 # Characters that are safe in one path segment and cannot be confused with the
 # ":predict" suffix of KServe v1.
@@ -73,7 +76,9 @@ def read_platform_config(
         )
 
     azureml_dir = environ.get("AZUREML_MODEL_DIR") or None
-    model_dir, model_uri = _serve_model_location(environ, layout, azureml_dir, log)
+    model_dir, model_uri = _serve_model_location(
+        environ, layout, azureml_dir, chosen == "kserve", log
+    )
     return PlatformConfig(
         vertex_health_route=_read_route(environ, "AIP_HEALTH_ROUTE"),
         vertex_predict_route=predict_route,
@@ -135,15 +140,16 @@ def _serve_model_location(
     environ: Mapping[str, str],
     layout: MlLayout,
     azureml_dir: str | None,
+    kserve: bool,
     log: logging.Logger | None,
 ) -> tuple[Path, str | None]:
-    """Pick the model folder: AZUREML_MODEL_DIR, a local AIP_STORAGE_URI, model/."""
+    """Pick the model folder: AZUREML_MODEL_DIR, AIP_STORAGE_URI, KServe's, model/."""
     if azureml_dir is not None:
         return Path(azureml_dir), None
 
     storage_uri = environ.get("AIP_STORAGE_URI")
     if not storage_uri:
-        return layout.model_dir, None
+        return (Path(KSERVE_MODEL_DIR) if kserve else layout.model_dir), None
     path = local_path(storage_uri)
     if path is not None:
         return path, None

@@ -1,4 +1,4 @@
-"""mldock plugin for AWS: the ``ecr`` registry kind for Amazon ECR.
+"""mldock plugin for AWS: the ``ecr`` registry kind and the ``sagemaker`` runtime.
 
 boto3 is imported only by the calls that talk to AWS, because mldock imports
 every plugin on each command, ``mldock --help`` included.
@@ -15,3 +15,10 @@ __version__ = "0.1.0"
 @hookimpl
 def mldock_register_registries(register):
     register(EcrRegistry())
+
+
+@hookimpl
+def mldock_register_runtimes(register):
+    from mldock_aws.sagemaker import SageMakerRuntime
+
+    register(SageMakerRuntime())

@@ -1,4 +1,4 @@
-"""Azure for mldock: the ``acr`` registry kind for Azure Container Registry.
+"""Azure for mldock: the ``acr`` registry kind and the ``azureml`` runtime.
 
 Only the hooks live here. Each kind has its own module, imported cheaply:
 azure-identity and requests are imported inside the calls that use them, so
@@ -17,3 +17,10 @@ def mldock_register_registries(register):
     from mldock_azure.acr import AzureContainerRegistry
 
     register(AzureContainerRegistry())
+
+
+@hookimpl
+def mldock_register_runtimes(register):
+    from mldock_azure.azureml import AzureMLRuntime
+
+    register(AzureMLRuntime())
