@@ -65,8 +65,11 @@ def run_mldock(
 
 
 def start_mldock(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.Popen:
-    """Start the CLI in the background, for tests that send it signals."""
-    environment = {**os.environ, **(env or {})}
+    """Start the CLI in the background, for tests that send it signals.
+
+    SIGUSR1 makes it print every thread's stack to stderr (see ``finish``).
+    """
+    environment = {**os.environ, "MLDOCK_STACK_DUMP_ON_SIGUSR1": "1", **(env or {})}
     return subprocess.Popen(
         [sys.executable, "-m", "mldock_core", *args],
         cwd=cwd,
@@ -75,6 +78,21 @@ def start_mldock(*args: str, cwd: Path | None = None, env: dict[str, str] | None
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def finish(process: subprocess.Popen, timeout: float) -> tuple[str, str]:
+    """Wait for a process from ``start_mldock``; on a time-out, fail with its stacks and output."""
+    try:
+        return process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        import signal
+        import time
+
+        process.send_signal(signal.SIGUSR1)
+        time.sleep(1)
+        process.kill()
+        stdout, stderr = process.communicate()
+        pytest.fail(f"mldock did not exit within {timeout} s; its output and stacks:\n{stdout}\n{stderr}")
 
 
 def describe(result: subprocess.CompletedProcess) -> str:

@@ -8,6 +8,7 @@ runs (or when ``--help`` lists it); plugins add commands through the
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import click
@@ -50,6 +51,7 @@ COMMAND_SUMMARIES = {
     "verify": "Check the image against each platform's container contract.",
 }
 DEBUG_VARIABLE = "MLDOCK_DEBUG"
+STACK_DUMP_VARIABLE = "MLDOCK_STACK_DUMP_ON_SIGUSR1"
 
 
 class MldockGroup(click.Group):
@@ -128,4 +130,10 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 def main() -> None:
     """Run the CLI; the console script ``mldock`` calls this."""
+    if os.environ.get(STACK_DUMP_VARIABLE):
+        # Tests that find mldock hanging send SIGUSR1 to see where it waits.
+        import faulthandler
+        import signal
+
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
     cli(prog_name="mldock", args=sys.argv[1:], auto_envvar_prefix=None)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mldock_core.testing import describe, free_port, run_mldock, start_mldock
+from mldock_core.testing import describe, finish, free_port, run_mldock, start_mldock
 
 from engine_helpers import build, project_containers, wait_for_running
 
@@ -24,7 +24,7 @@ def test_train_interrupted(python_project: Path, mldock_docker, signum, expected
     process = start_mldock("train", cwd=python_project)
     container = wait_for_running(mldock_docker, python_project)
     process.send_signal(signum)
-    stdout, stderr = process.communicate(timeout=60)
+    stdout, stderr = finish(process, timeout=90)
 
     assert process.returncode == expected, stderr
     assert f"stopped container {container.name}" in stderr
@@ -42,7 +42,7 @@ def test_serve_interrupted(python_project: Path, mldock_docker, signum, expected
     assert line.strip() == f"http://127.0.0.1:{port}"
     container = wait_for_running(mldock_docker, python_project)
     process.send_signal(signum)
-    stdout, stderr = process.communicate(timeout=60)
+    stdout, stderr = finish(process, timeout=90)
 
     assert process.returncode == expected, stderr
     assert f"stopped container {container.name}" in stderr
