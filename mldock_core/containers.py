@@ -197,15 +197,38 @@ def tail_logs(container: Container, lines: int = LOG_LINES_ON_FAILURE) -> str:
 
 
 def stream_logs(container: Container, write: Callable[[str], None]) -> None:
-    """Write the container's output line by line until it exits."""
-    pending = b""
-    for chunk in container.logs(stream=True, follow=True):
-        pending += chunk
-        *lines, pending = pending.split(b"\n")
-        for line in lines:
-            write(line.decode("utf-8", errors="replace"))
-    if pending:
-        write(pending.decode("utf-8", errors="replace"))
+    """Write the container's output line by line until it exits.
+
+    The blocking read runs in a helper thread while the main thread only
+    waits on an event. A signal handler raises in the main thread, and had it
+    raised inside a docker-py call, it could leave a connection pool's lock
+    held and hang the clean-up that follows.
+    """
+    import threading
+
+    finished = threading.Event()
+    errors: list[BaseException] = []
+
+    def pump() -> None:
+        pending = b""
+        try:
+            for chunk in container.logs(stream=True, follow=True):
+                pending += chunk
+                *lines, pending = pending.split(b"\n")
+                for line in lines:
+                    write(line.decode("utf-8", errors="replace"))
+            if pending:
+                write(pending.decode("utf-8", errors="replace"))
+        except Exception as error:  # noqa: BLE001 - handed to the main thread below
+            errors.append(error)
+        finally:
+            finished.set()
+
+    threading.Thread(target=pump, name=f"logs-{container.name}", daemon=True).start()
+    while not finished.wait(0.2):
+        pass
+    if errors:
+        raise errors[0]
 
 
 def find(client: docker.DockerClient, labels: dict[str, str], *, all_states: bool = True) -> list[Container]:
