@@ -87,6 +87,7 @@ class PluginHost:
         self._load_entry_points = entry_points
         self._loaded = False
         self._trace: Callable[[str], None] | None = None
+        self.disabled: list[str] = []
 
     # Loading
 
@@ -133,6 +134,7 @@ class PluginHost:
             names = {name, dist_name}
             if names & disabled or (allowed is not None and not names & allowed):
                 _debug("plugin %s is disabled by the environment", name)
+                self.disabled.append(f"{name} ({dist_name})")
                 continue
             if name in self._plugins:
                 other = self._plugins[name]
@@ -192,6 +194,11 @@ class PluginHost:
         known = ", ".join(sorted(objects)) or "none"
         failed = [info.name for info in self._plugins.values() if info.error]
         hint = f"; plugins that failed to load: {', '.join(failed)}" if failed else ""
+        if self.disabled:
+            hint += (
+                f"; plugins left out by {DISABLE_VARIABLE} or {ALLOW_VARIABLE}: "
+                f"{', '.join(self.disabled)}"
+            )
         raise PluginError(f"unknown {kind} {name!r}; available: {known}{hint}")
 
     def origin(self, kind: str, name: str) -> PluginInfo:

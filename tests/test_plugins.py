@@ -174,3 +174,28 @@ def test_entry_point_plugin_adds_command(tmp_path: Path):
     result = run_mldock("hello", site=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "hello from a plugin\n"
+
+
+def test_disabled_plugin_named_in_lookup(tmp_path: Path):
+    write_distribution(
+        tmp_path,
+        "extra_templates",
+        """
+        from mldock_core import hookimpl
+        from mldock_core.kinds import Template
+
+        class Extra(Template):
+            name = "extra"
+
+        @hookimpl
+        def mldock_register_templates(register):
+            register(Extra())
+        """,
+    )
+    result = run_mldock(
+        "init", str(tmp_path / "project"), "--template", "extra",
+        site=tmp_path, MLDOCK_DISABLE_PLUGINS="extra_templates",
+    )
+    assert result.returncode == 1, result.stderr
+    assert "unknown template 'extra'" in result.stderr
+    assert "plugins left out by MLDOCK_DISABLE_PLUGINS or MLDOCK_PLUGINS: extra_templates (extra_templates)" in result.stderr
