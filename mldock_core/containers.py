@@ -224,7 +224,14 @@ def stream_logs(container: Container, write: Callable[[str], None]) -> None:
         finally:
             finished.set()
 
-    threading.Thread(target=pump, name=f"logs-{container.name}", daemon=True).start()
+    # The helper thread starts with SIGINT and SIGTERM blocked, so the kernel
+    # delivers them to the main thread. CPython 3.11 and older can leave a
+    # signal that lands on another thread unhandled while the main thread waits.
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, set(SIGNAL_EXIT_CODES))
+    try:
+        threading.Thread(target=pump, name=f"logs-{container.name}", daemon=True).start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     while not finished.wait(0.2):
         pass
     if errors:
