@@ -101,7 +101,7 @@ def signals_deferred() -> Iterator[None]:
 
 
 def clear_leftover(client: docker.DockerClient, name: str, report: Callable[[str], None]) -> None:
-    """Remove a stopped container of ours that still holds ``name``; refuse a running one.
+    """Remove a stopped container of ours that still has ``name``, and reject a running one.
 
     A container is left behind when mldock itself was killed, or when a
     detached server exited; its name would block the next run.

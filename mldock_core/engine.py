@@ -23,7 +23,7 @@ def docker_host() -> str:
 
 
 def connect() -> docker.DockerClient:
-    """Return a client whose engine has answered, or raise a one-line error."""
+    """Return a client whose engine has responded to a ping, or raise a one-line error."""
     import docker
     from docker.errors import DockerException
 
@@ -50,7 +50,7 @@ def _os_errors(error: BaseException) -> Iterator[OSError]:
 
 
 def unreachable_error(error: BaseException) -> DockerUnavailableError:
-    """Turn a failed connection to the engine into a message that says what to do."""
+    """Turn a failed connection to the engine into a message that names the fix."""
     host = docker_host()
     for os_error in _os_errors(error):
         if isinstance(os_error, PermissionError):

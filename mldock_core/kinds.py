@@ -285,7 +285,7 @@ FROM_URI = "--to"
 
 @dataclass(frozen=True)
 class RegistryTarget:
-    """Where one image goes: ``host/repository:tag`` and the registry entry behind it."""
+    """The destination of one image: ``host/repository:tag`` and the registry entry behind it."""
 
     registry: str
     kind: str
@@ -327,7 +327,7 @@ class Registry:
                 return Credentials("robot", read_token_from_vault())
 
     ``credentials`` is called before every push or pull and again once after
-    an "unauthorized" answer, so it should fetch a fresh token each time and
+    an "unauthorized" response, so it should fetch a fresh token each time and
     never cache one on disk.
     """
 

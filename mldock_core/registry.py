@@ -85,7 +85,7 @@ def _registry_kind(plugins: PluginHost, entry_name: str, kind: str) -> Registry:
 
 
 def check_options(entry_name: str, registry: Registry, options: dict[str, Any]) -> None:
-    """Reject keys that neither mldock nor the registry kind knows, suggesting the closest."""
+    """Reject keys that neither mldock nor the registry kind declares, suggesting the closest."""
     known = {**COMMON_OPTIONS, **registry.options}
     for key in options:
         if key not in known:

@@ -274,7 +274,7 @@ def request_size_limit(container: Container) -> int | None:
 
 
 def check_payload_size(endpoint: Endpoint, size: int) -> None:
-    """Refuse a payload the server would answer with 413, before sending it."""
+    """Reject a payload the server would reject with 413, before sending it."""
     limit = request_size_limit(endpoint.container)
     if limit is not None and size > limit:
         raise RunError(

@@ -102,7 +102,7 @@ def describe(result: subprocess.CompletedProcess) -> str:
 
 @pytest.fixture(scope="session")
 def mldock_docker() -> docker.DockerClient:
-    """A docker-py client of the local engine; the test fails when none responds."""
+    """Return a docker-py client of the local engine; the test fails when none responds."""
     from mldock_core.engine import connect
 
     return connect()
@@ -286,7 +286,7 @@ class LocalRegistry:
                 urllib.request.urlopen(f"http://{self.host}/v2/", timeout=1)
                 return self
             except urllib.error.HTTPError:
-                return self  # 401 means it is up and asks for credentials
+                return self  # 401 means it is up and requires credentials
             except OSError:
                 time.sleep(0.1)
         self.stop()

@@ -55,7 +55,7 @@ STACK_DUMP_VARIABLE = "MLDOCK_STACK_DUMP_ON_SIGUSR1"
 
 
 class MldockGroup(click.Group):
-    """A group that imports built-in commands lazily and asks plugins for theirs once."""
+    """A group that imports built-in commands lazily and collects plugin commands once."""
 
     plugin_commands_loaded = False
 

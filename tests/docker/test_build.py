@@ -85,7 +85,8 @@ def test_context_leaves_out_data_and_ignored(python_project: Path, mldock_docker
     output = build(python_project)
 
     context_line = next(line for line in output.splitlines() if line.startswith("build context:"))
-    assert "GiB" not in context_line and "MiB" not in context_line, context_line
+    assert "GiB" not in context_line, context_line
+    assert "MiB" not in context_line, context_line
     listing = run_in_image(mldock_docker, python_project, "find /opt/program -type f")
     assert "/opt/program/notes.txt" in listing
     assert "secret.env" not in listing
